@@ -1,0 +1,262 @@
+// The configuration's JSON Schema: the single source of validation (ajv compiles it) and of the
+// published file `schema/portcullis.schema.json` that editors use for autocompletion.
+import Type, { type Static } from "typebox";
+import { policiesSchema } from "../policies/registry.ts";
+
+const Name = Type.String({
+  pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+  description: "A stable identifier.",
+});
+const Ms = (description: string, def: number) =>
+  Type.Integer({
+    minimum: 1,
+    maximum: 86_400_000,
+    description: `${description} (milliseconds, default ${def}).`,
+  });
+const Host = Type.String({
+  pattern:
+    "^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^\\*$",
+  description: 'A host name: exact ("api.example.com"), wildcard subdomain ("*.example.com") or "*".',
+});
+const Cidr = Type.String({ minLength: 2, description: "An IPv4/IPv6 address or CIDR block." });
+
+export const tlsCertificateSchema = Type.Object(
+  {
+    cert: Type.String({ minLength: 1, description: "Path to the PEM certificate chain." }),
+    key: Type.String({ minLength: 1, description: "Path to the PEM private key." }),
+    serverNames: Type.Optional(
+      Type.Array(Host, {
+        description: "SNI names served by this certificate (default: the certificate's SANs).",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const listenerSchema = Type.Object(
+  {
+    name: Name,
+    address: Type.Optional(Type.String({ description: "Bind address (default 127.0.0.1)." })),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    http2: Type.Optional(
+      Type.Boolean({
+        description: "Accept HTTP/2: ALPN h2 with TLS, prior-knowledge h2c without (default true).",
+      }),
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certificates: Type.Array(tlsCertificateSchema, {
+            minItems: 1,
+            description: "Certificates chosen by SNI; the first one is the default.",
+          }),
+          minVersion: Type.Optional(Type.Union([Type.Literal("TLSv1.2"), Type.Literal("TLSv1.3")])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const limitsSchema = Type.Object(
+  {
+    maxHeaderBytes: Type.Optional(
+      Type.Integer({ minimum: 1024, maximum: 1_048_576, description: "431 above." }),
+    ),
+    maxHeaders: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: "431 above (default 100)." }),
+    ),
+    maxUrlLength: Type.Optional(Type.Integer({ minimum: 64, maximum: 65_536, description: "414 above." })),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, description: "413 above (default 10 MiB)." })),
+    headersTimeoutMs: Type.Optional(Ms("Time allowed to receive the request headers", 10_000)),
+    bodyIdleTimeoutMs: Type.Optional(Ms("Longest pause between two pieces of a request body", 10_000)),
+    requestTimeoutMs: Type.Optional(Ms("Time allowed to receive a whole request", 60_000)),
+    keepAliveTimeoutMs: Type.Optional(Ms("Idle time before a kept-alive client connection is closed", 5_000)),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1, description: "Per listener (default 10000)." })),
+    shutdownGraceMs: Type.Optional(Ms("Time in-flight requests get to finish on SIGTERM", 10_000)),
+  },
+  { additionalProperties: false },
+);
+
+export const hygieneSchema = Type.Object(
+  {
+    headersWithUnderscores: Type.Optional(
+      Type.Union([Type.Literal("reject"), Type.Literal("drop"), Type.Literal("allow")], {
+        description: "Header names containing '_' (default reject, as Envoy's edge guidance advises).",
+      }),
+    ),
+    encodedSlashes: Type.Optional(
+      Type.Union([Type.Literal("reject"), Type.Literal("keep")], {
+        description: "%2F and %5C in the path (default reject).",
+      }),
+    ),
+    mergeSlashes: Type.Optional(Type.Boolean({ description: "Collapse '//' in paths (default true)." })),
+  },
+  { additionalProperties: false },
+);
+
+const Timeouts = Type.Object(
+  {
+    connectMs: Type.Optional(Ms("TCP/TLS connect", 5_000)),
+    responseHeadersMs: Type.Optional(Ms("Wait for the upstream's response headers", 30_000)),
+    bodyIdleMs: Type.Optional(Ms("Longest pause between two pieces of the upstream response body", 30_000)),
+  },
+  { additionalProperties: false },
+);
+
+export const upstreamSchema = Type.Object(
+  {
+    name: Name,
+    targets: Type.Array(
+      Type.Object(
+        {
+          url: Type.String({ pattern: "^https?://[^/?#]+/?$", description: "http(s)://host:port" }),
+          weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    http2: Type.Optional(
+      Type.Boolean({ description: "Speak HTTP/2 to the targets (ALPN over TLS, h2c otherwise)." }),
+    ),
+    connections: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10_000, description: "Per target (default 256)." }),
+    ),
+    keepAliveTimeoutMs: Type.Optional(Ms("Idle upstream connection lifetime", 4_000)),
+    timeouts: Type.Optional(Timeouts),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca: Type.Optional(Type.String({ description: "Path to a PEM CA bundle to verify targets with." })),
+          insecureSkipVerify: Type.Optional(
+            Type.Boolean({ description: "Do not verify certificates (tests only)." }),
+          ),
+          serverName: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ValueMatch = Type.Union(
+  [
+    Type.String({ description: "Exact value." }),
+    Type.Object(
+      {
+        exact: Type.Optional(Type.String()),
+        regex: Type.Optional(Type.String()),
+        present: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false, minProperties: 1, maxProperties: 1 },
+    ),
+  ],
+  { description: "An exact string, or one of {exact}, {regex} or {present: true|false}." },
+);
+
+export const routeSchema = Type.Object(
+  {
+    name: Name,
+    match: Type.Object(
+      {
+        hosts: Type.Optional(Type.Array(Host, { minItems: 1, description: "Default: any host." })),
+        path: Type.String({ minLength: 1, description: "What to match the normalized path against." }),
+        pathType: Type.Optional(
+          Type.Union(
+            [Type.Literal("prefix"), Type.Literal("exact"), Type.Literal("template"), Type.Literal("regex")],
+            {
+              description:
+                "prefix (segment-aware, default), exact, template (/users/:id, /files/*), or regex (anchored).",
+            },
+          ),
+        ),
+        methods: Type.Optional(
+          Type.Array(Type.String({ pattern: "^[A-Z]+$" }), {
+            minItems: 1,
+            uniqueItems: true,
+            description: "Default: any.",
+          }),
+        ),
+        headers: Type.Optional(
+          Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), ValueMatch),
+        ),
+        query: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ValueMatch)),
+      },
+      { additionalProperties: false },
+    ),
+    priority: Type.Optional(
+      Type.Integer({
+        minimum: -1000,
+        maximum: 1000,
+        description: "Higher wins before specificity (default 0).",
+      }),
+    ),
+    upstream: Name,
+    stripPrefix: Type.Optional(Type.Boolean({ description: "Remove the matched prefix before forwarding." })),
+    rewrite: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "New upstream path. Template routes may use :param, regex routes $1..$9; the query string is kept.",
+      }),
+    ),
+    preserveHost: Type.Optional(Type.Boolean({ description: "Forward the client's Host (default false)." })),
+    timeouts: Type.Optional(Timeouts),
+    policies: Type.Optional(policiesSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const configSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    version: Type.Literal(1),
+    listeners: Type.Array(listenerSchema, { minItems: 1 }),
+    admin: Type.Optional(
+      Type.Object(
+        {
+          address: Type.Optional(
+            Type.String({ description: "Default 127.0.0.1: keep the admin API off the edge." }),
+          ),
+          port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    limits: Type.Optional(limitsSchema),
+    hygiene: Type.Optional(hygieneSchema),
+    trustedProxies: Type.Optional(
+      Type.Array(Cidr, { description: "Peers whose X-Forwarded-For/Forwarded are believed (default none)." }),
+    ),
+    log: Type.Optional(
+      Type.Object(
+        {
+          level: Type.Optional(
+            Type.Union(
+              ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
+            ),
+          ),
+          accessLog: Type.Optional(
+            Type.Boolean({ description: "One JSON line per request (default true)." }),
+          ),
+          format: Type.Optional(Type.Union([Type.Literal("ecs"), Type.Literal("pino")])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    upstreams: Type.Array(upstreamSchema, { minItems: 1 }),
+    routes: Type.Array(routeSchema),
+    policies: Type.Optional(policiesSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof configSchema>;
+export type ListenerConfig = Static<typeof listenerSchema>;
+export type UpstreamConfig = Static<typeof upstreamSchema>;
+export type RouteConfig = Static<typeof routeSchema>;
+export type LimitsConfig = Static<typeof limitsSchema>;
+export type HygieneConfig = Static<typeof hygieneSchema>;

@@ -1,0 +1,17 @@
+// Every policy the gateway knows, in one list. The config schema's `policies` object is built from it,
+// so a policy's YAML key is its folder name and its options are validated by its own schema.
+import Type from "typebox";
+import type { PolicyDefinition } from "../pipeline/types.ts";
+import { corsSchema } from "./cors/schema.ts";
+import { headersSchema } from "./headers/schema.ts";
+
+export const policiesSchema = Type.Object(
+  {
+    headers: Type.Optional(headersSchema),
+    cors: Type.Optional(corsSchema),
+  },
+  { additionalProperties: false, description: "Policies by name; a route's entry replaces the global one." },
+);
+
+/** Filled by src/policies/index.ts (kept apart so the schema does not import policy code). */
+export type PolicyTable = Record<string, PolicyDefinition<never>>;
