@@ -1,0 +1,102 @@
+// compile: a validated Config → an immutable RuntimePlan. Everything a request needs is prepared here:
+// the router tables, each route's policy chain, upstream pools, the trusted-proxy matcher.
+import { buildChain, createPolicy, type PolicyInstance } from "../pipeline/chain.ts";
+import { PolicyConfigError } from "../pipeline/types.ts";
+import { compileRouter, RouterConfigError } from "../routing/router.ts";
+import type { RouterEntry } from "../routing/types.ts";
+import { compileTrust } from "../server/forwarded.ts";
+import { UpstreamCluster } from "../upstream/cluster.ts";
+import type { PoolRegistry } from "../upstream/pools.ts";
+import { hygieneOf, limitsOf } from "./defaults.ts";
+import type { CompiledRoute, RuntimePlan } from "./plan.ts";
+import type { Config } from "./schema.ts";
+
+export interface CompileIssue {
+  /** JSON pointer into the config, e.g. /routes/3/match/path. */
+  path: string;
+  message: string;
+}
+
+export type CompileResult = { ok: true; plan: RuntimePlan } | { ok: false; issues: CompileIssue[] };
+
+let generations = 0;
+
+export function compilePlan(config: Config, pools: PoolRegistry): CompileResult {
+  const issues: CompileIssue[] = [];
+  const policy = (name: string, options: unknown, path: string): PolicyInstance | undefined => {
+    try {
+      return createPolicy(name, options, path);
+    } catch (err) {
+      if (err instanceof PolicyConfigError) issues.push({ path: err.path, message: err.message });
+      else issues.push({ path, message: (err as Error).message });
+      return undefined;
+    }
+  };
+
+  const globals = new Map<string, PolicyInstance>();
+  for (const [name, options] of Object.entries(config.policies ?? {})) {
+    const p = policy(name, options, `/policies/${name}`);
+    if (p) globals.set(name, p);
+  }
+  const globalChain = buildChain([...globals.values()]);
+
+  const upstreams = new Map<string, UpstreamCluster>();
+  for (const u of config.upstreams) upstreams.set(u.name, new UpstreamCluster(u, pools));
+
+  const entries: RouterEntry<CompiledRoute>[] = [];
+  config.routes.forEach((route, index) => {
+    const upstream = upstreams.get(route.upstream);
+    if (upstream === undefined) {
+      issues.push({ path: `/routes/${index}/upstream`, message: `no upstream named "${route.upstream}"` });
+      return;
+    }
+    // A route's policy replaces the global policy of the same name (route over global).
+    const instances = new Map(globals);
+    for (const [name, options] of Object.entries(route.policies ?? {})) {
+      const p = policy(name, options, `/routes/${index}/policies/${name}`);
+      if (p) instances.set(name, p);
+    }
+    entries.push({
+      config: route,
+      index,
+      payload: Object.freeze({
+        name: route.name,
+        upstream,
+        chain: buildChain([...instances.values()]),
+        timeouts: Object.freeze({ ...upstream.timeouts, ...route.timeouts }),
+        preserveHost: route.preserveHost === true,
+      }),
+    });
+  });
+
+  let router: RuntimePlan["router"] | undefined;
+  try {
+    router = compileRouter(entries);
+  } catch (err) {
+    if (!(err instanceof RouterConfigError)) throw err;
+    issues.push({ path: `/routes/${err.routeIndex}/${err.field}`, message: err.message });
+  }
+
+  if (issues.length > 0 || router === undefined) {
+    for (const u of upstreams.values()) u.release(pools);
+    return { ok: false, issues };
+  }
+  const plan: RuntimePlan = {
+    generation: ++generations,
+    config,
+    router,
+    limits: limitsOf(config),
+    hygiene: hygieneOf(config),
+    trust: compileTrust(config.trustedProxies),
+    globalChain,
+    upstreams,
+    inflight: 0,
+    retired: false,
+  };
+  return { ok: true, plan };
+}
+
+/** Gives a retired plan's resources back once its last request is done. */
+export function releasePlan(plan: RuntimePlan, pools: PoolRegistry): void {
+  for (const u of plan.upstreams.values()) u.release(pools);
+}

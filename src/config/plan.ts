@@ -1,0 +1,31 @@
+// The immutable runtime plan a request reads once and keeps. State that must outlive a reload (pools
+// now; breakers, health, counters later) lives in registries outside it, keyed by stable ids.
+import type { Chain } from "../pipeline/chain.ts";
+import type { Router } from "../routing/types.ts";
+import type { TrustFn } from "../server/forwarded.ts";
+import type { UpstreamCluster, UpstreamTimeouts } from "../upstream/cluster.ts";
+import type { Hygiene, Limits } from "./defaults.ts";
+import type { Config } from "./schema.ts";
+
+export interface CompiledRoute {
+  readonly name: string;
+  readonly upstream: UpstreamCluster;
+  readonly chain: Chain;
+  readonly timeouts: UpstreamTimeouts;
+  readonly preserveHost: boolean;
+}
+
+export interface RuntimePlan {
+  readonly generation: number;
+  readonly config: Config;
+  readonly router: Router<CompiledRoute>;
+  readonly limits: Limits;
+  readonly hygiene: Hygiene;
+  readonly trust: TrustFn;
+  /** Global policies, applied to replies made before a route is known (404, 405, hygiene errors). */
+  readonly globalChain: Chain;
+  readonly upstreams: ReadonlyMap<string, UpstreamCluster>;
+  /** Requests that started on this plan and have not finished. */
+  inflight: number;
+  retired: boolean;
+}

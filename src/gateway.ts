@@ -1,0 +1,230 @@
+// Wires the house together: plan store, listeners, admin listener, logs and metrics, reload and
+// graceful shutdown. The request path itself lives in src/server/handler.ts.
+import { type AdminServer, startAdminServer } from "./admin/server.ts";
+import { DEFAULT_ADMIN } from "./config/defaults.ts";
+import { type ConfigIssue, formatIssues, loadConfigFile, locate } from "./config/load.ts";
+import type { RuntimePlan } from "./config/plan.ts";
+import { compileLoaded, PlanStore, type ReloadOutcome } from "./config/store.ts";
+import { ERROR_CODES } from "./errors/codes.ts";
+import { type AccessLogFn, createAccessLogger } from "./observability/access-log.ts";
+import { createLogger, flushLogger, type Logger } from "./observability/logger.ts";
+import { Metrics } from "./observability/metrics.ts";
+import type { RequestContext } from "./pipeline/context.ts";
+import { answerClientError } from "./server/client-error.ts";
+import { createRequestHandler } from "./server/handler.ts";
+import { type Listener, listen } from "./server/listeners.ts";
+import { PoolRegistry } from "./upstream/pools.ts";
+
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(`invalid configuration:\n${formatIssues(issues)}`);
+    this.issues = issues;
+  }
+}
+
+export interface StartOptions {
+  configFile: string;
+  /** Reload when the file changes (default true). SIGHUP reloading is the CLI's business. */
+  watch?: boolean;
+  logger?: Logger;
+  /** Admin listener port override (tests use 0). */
+  adminPort?: number;
+}
+
+export class Gateway {
+  readonly listeners: Listener[] = [];
+  readonly store: PlanStore;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly configFile: string;
+  admin: AdminServer | undefined;
+  #active = 0;
+  #draining = false;
+  #stopping: Promise<void> | undefined;
+  readonly #access: AccessLogFn;
+
+  constructor(plan: RuntimePlan, pools: PoolRegistry, logger: Logger, configFile: string) {
+    this.logger = logger;
+    this.configFile = configFile;
+    this.metrics = new Metrics();
+    this.#access = createAccessLogger(logger, plan.config.log?.accessLog !== false);
+    this.store = new PlanStore(plan, pools, { onReload: (o, ms) => this.#reported(o, ms) });
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  get activeRequests(): number {
+    return this.#active;
+  }
+
+  async start(adminPort?: number): Promise<void> {
+    const plan = this.store.current;
+    const handle = createRequestHandler(
+      { store: this.store, onDone: (ctx, p) => this.#done(ctx, p), draining: () => this.#draining },
+      "http",
+    );
+    const handleTls = createRequestHandler(
+      { store: this.store, onDone: (ctx, p) => this.#done(ctx, p), draining: () => this.#draining },
+      "https",
+    );
+    for (const config of plan.config.listeners) {
+      const h = config.tls ? handleTls : handle;
+      const listener = await listen({
+        config,
+        limits: plan.limits,
+        onRequest: (req, res) => {
+          this.#active++;
+          h(req, res);
+        },
+        onClientError: (err, socket, name) => this.#clientError(err, socket, name),
+        onConnection: (delta, name) =>
+          delta === 1 ? this.metrics.connectionOpened(name) : this.metrics.connectionClosed(name),
+      });
+      this.listeners.push(listener);
+      this.logger.info(
+        { listener: listener.name, address: listener.address, port: listener.port },
+        "listening",
+      );
+    }
+    const admin = plan.config.admin ?? DEFAULT_ADMIN;
+    this.admin = await startAdminServer({
+      address: admin.address ?? DEFAULT_ADMIN.address,
+      port: adminPort ?? admin.port,
+      metrics: this.metrics,
+      isReady: () => !this.#draining,
+      logger: this.logger,
+    });
+    this.logger.info({ port: this.admin.port }, "admin listening");
+  }
+
+  reload(): Promise<ReloadOutcome> {
+    return this.store.reload(this.configFile);
+  }
+
+  #reported(outcome: ReloadOutcome, ms: number): void {
+    this.metrics.recordReload(outcome.ok);
+    if (outcome.ok) {
+      this.logger.info({ generation: outcome.plan.generation, ms: Math.round(ms) }, "configuration reloaded");
+      const before = JSON.stringify(this.listeners.map((l) => l.name));
+      const after = JSON.stringify(outcome.plan.config.listeners.map((l) => l.name));
+      if (before !== after) this.logger.warn("listener changes take effect after a restart");
+    } else {
+      this.logger.error(
+        { issues: outcome.issues },
+        `configuration reload refused, still serving the previous one:\n${formatIssues(outcome.issues)}`,
+      );
+    }
+  }
+
+  #done(ctx: RequestContext, plan: RuntimePlan): void {
+    this.#active--;
+    this.store.done(plan);
+    const durationMs = performance.now() - ctx.startMs;
+    const upstreamMs =
+      ctx.upstreamStartMs === 0 ? undefined : (ctx.upstreamEndMs || performance.now()) - ctx.upstreamStartMs;
+    this.metrics.recordRequest(
+      ctx.routeName,
+      ctx.method,
+      ctx.status,
+      durationMs / 1000,
+      ctx.upstreamName,
+      upstreamMs === undefined ? undefined : upstreamMs / 1000,
+    );
+    if (
+      ctx.flag !== "-" &&
+      ctx.flag !== "NR" &&
+      ctx.upstreamName !== undefined &&
+      ctx.upstreamStartMs !== 0
+    ) {
+      this.metrics.recordUpstreamError(ctx.upstreamName, ctx.flag);
+    }
+    const ua = ctx.headers["user-agent"];
+    this.#access({
+      requestId: ctx.id,
+      method: ctx.method,
+      host: ctx.host,
+      path: ctx.path,
+      protocol: `HTTP/${ctx.httpVersion}`,
+      clientIp: ctx.clientIp,
+      ...(typeof ua === "string" ? { userAgent: ua } : {}),
+      route: ctx.routeName,
+      ...(ctx.upstreamName ? { upstream: ctx.upstreamName } : {}),
+      ...(ctx.target ? { target: ctx.target } : {}),
+      status: ctx.status,
+      bytesIn: ctx.bytesIn,
+      bytesOut: ctx.bytesOut,
+      durationMs,
+      ...(upstreamMs === undefined ? {} : { upstreamDurationMs: upstreamMs }),
+      flag: ctx.flag,
+      ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
+    });
+  }
+
+  #clientError(err: NodeJS.ErrnoException, socket: import("node:net").Socket, listener: string): void {
+    const peer = socket.remoteAddress ?? "";
+    const failure = answerClientError(err, socket);
+    if (!failure.replied) return;
+    const spec = ERROR_CODES[failure.code];
+    this.metrics.recordRequest("-", "OTHER", spec.status, 0, undefined, undefined);
+    this.#access({
+      requestId: failure.requestId,
+      method: "-",
+      host: "-",
+      path: "-",
+      protocol: "HTTP/1.1",
+      clientIp: peer,
+      status: spec.status,
+      bytesIn: 0,
+      bytesOut: 0,
+      durationMs: 0,
+      flag: spec.flag,
+      errorCode: failure.code,
+      route: `listener:${listener}`,
+    });
+  }
+
+  /** Graceful shutdown: stop accepting, let requests in flight finish up to the grace period, then close. */
+  shutdown(graceMs = this.store.current.limits.shutdownGraceMs): Promise<void> {
+    this.#stopping ??= this.#shutdown(graceMs);
+    return this.#stopping;
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#draining = true;
+    this.logger.info({ graceMs, inFlight: this.#active }, "shutting down");
+    for (const l of this.listeners) l.stopAccepting();
+    const deadline = performance.now() + graceMs;
+    while (this.#active > 0 && performance.now() < deadline) {
+      for (const l of this.listeners) (l.server as import("node:http").Server).closeIdleConnections?.();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.#active > 0) this.logger.warn({ inFlight: this.#active }, "grace period over, cutting requests");
+    for (const l of this.listeners) l.destroyAll();
+    this.store.close();
+    await this.admin?.close();
+    await this.store.pools.closeAll();
+    this.logger.info("stopped");
+    await flushLogger(this.logger);
+  }
+}
+
+/** Loads, validates and compiles the file, then starts listening. Throws ConfigError with every issue. */
+export async function startGateway(opts: StartOptions): Promise<Gateway> {
+  const loaded = await loadConfigFile(opts.configFile);
+  if (!loaded.ok) throw new ConfigError(loaded.errors);
+  const pools = new PoolRegistry();
+  const compiled = compileLoaded(loaded.config, pools, (pointer) => ({
+    file: opts.configFile,
+    ...locate(loaded.source, pointer),
+  }));
+  if (!compiled.ok) throw new ConfigError(compiled.issues);
+  const log = loaded.config.log;
+  const logger = opts.logger ?? createLogger({ level: log?.level ?? "info", format: log?.format ?? "ecs" });
+  const gateway = new Gateway(compiled.plan, pools, logger, opts.configFile);
+  await gateway.start(opts.adminPort);
+  if (opts.watch !== false) gateway.store.watch(opts.configFile);
+  return gateway;
+}

@@ -1,0 +1,50 @@
+// One object per request with a fixed shape (all slots set in the constructor), read by policies through
+// the RequestView/ResponseView interfaces and by the access log at the end.
+import type { ErrorCode } from "../errors/codes.ts";
+import type { HeaderBag, RequestView } from "./types.ts";
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class RequestContext implements RequestView {
+  readonly id: string;
+  readonly method: string;
+  readonly startMs: number;
+  readonly protocol: "http" | "https";
+  readonly httpVersion: string;
+  readonly headers: Readonly<HeaderBag>;
+  host = "";
+  path = "";
+  query = "";
+  clientIp = "";
+  routeName = "-";
+  params: Readonly<Record<string, string>> = NO_PARAMS;
+  upstreamHeaders: HeaderBag = NO_PARAMS as HeaderBag;
+  upstreamName: string | undefined = undefined;
+  target: string | undefined = undefined;
+
+  // Response side.
+  status = 0;
+  local = false;
+  flag = "-";
+  errorCode: ErrorCode | undefined = undefined;
+  bytesIn = 0;
+  bytesOut = 0;
+  upstreamStartMs = 0;
+  upstreamEndMs = 0;
+
+  constructor(
+    id: string,
+    method: string,
+    protocol: "http" | "https",
+    httpVersion: string,
+    headers: HeaderBag,
+    startMs: number,
+  ) {
+    this.id = id;
+    this.method = method;
+    this.protocol = protocol;
+    this.httpVersion = httpVersion;
+    this.headers = headers;
+    this.startMs = startMs;
+  }
+}

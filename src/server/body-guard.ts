@@ -1,0 +1,48 @@
+// Sits between the client's request body and the upstream: counts bytes against the size limit and
+// cuts a body that trickles (a pause longer than the idle timeout), so neither can tie up a backend.
+import { Transform, type TransformCallback } from "node:stream";
+
+export class BodyLimitError extends Error {
+  readonly code = "BODY_TOO_LARGE";
+}
+export class BodyIdleError extends Error {
+  readonly code = "BODY_IDLE_TIMEOUT";
+}
+
+export class BodyGuard extends Transform {
+  readonly #counter: { bytesIn: number };
+  readonly #limit: number;
+  readonly #timer: NodeJS.Timeout;
+
+  /** `counter.bytesIn` is kept up to date (the request context, for the access log). */
+  constructor(limit: number, idleMs: number, counter: { bytesIn: number }) {
+    super();
+    this.#counter = counter;
+    this.#limit = limit;
+    this.#timer = setTimeout(
+      () => this.destroy(new BodyIdleError(`no request body data for ${idleMs} ms`)),
+      idleMs,
+    );
+    this.#timer.unref();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.#counter.bytesIn += chunk.length;
+    if (this.#counter.bytesIn > this.#limit) {
+      done(new BodyLimitError(`request body exceeds ${this.#limit} bytes`));
+      return;
+    }
+    this.#timer.refresh();
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    clearTimeout(this.#timer);
+    done();
+  }
+
+  override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
+    clearTimeout(this.#timer);
+    done(err);
+  }
+}

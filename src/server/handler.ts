@@ -1,0 +1,181 @@
+// Steps 1-8 for one request, in the seed's order: check the request (limits, header hygiene, path
+// normalization), match the route, run the route's policies, proxy. A request reads the plan once.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
+import type { Readable } from "node:stream";
+import type { RuntimePlan } from "../config/plan.ts";
+import type { PlanStore } from "../config/store.ts";
+import { type Chain, runRequestHooks } from "../pipeline/chain.ts";
+import { RequestContext } from "../pipeline/context.ts";
+import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
+import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
+import { ProxyCall } from "../upstream/proxy.ts";
+import { BodyGuard } from "./body-guard.ts";
+import { clientAddress, setForwardedHeaders, unmapIPv4 } from "./forwarded.ts";
+import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
+import { normalizePath } from "./hygiene/normalize-path.ts";
+import { type AnyResponse, isHttp1, problemReply, sendLocal } from "./reply.ts";
+
+export type AnyRequest = IncomingMessage | Http2ServerRequest;
+
+export interface HandlerDeps {
+  store: PlanStore;
+  /** Called once per request when its response is over (logs, metrics). */
+  onDone(ctx: RequestContext, plan: RuntimePlan): void;
+  /** True while shutting down: responses ask HTTP/1.1 clients to close. */
+  draining(): boolean;
+}
+
+const now = () => performance.now();
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+export function createRequestHandler(deps: HandlerDeps, protocol: "http" | "https") {
+  return function handle(req: AnyRequest, res: AnyResponse): void {
+    const plan = deps.store.current;
+    plan.inflight++;
+    const headers = req.headers as HeaderBag;
+    const incomingId = headers["x-request-id"];
+    const id = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const ctx = new RequestContext(id, req.method ?? "GET", protocol, req.httpVersion, headers, now());
+    res.once("close", () => deps.onDone(ctx, plan));
+    if (deps.draining() && isHttp1(res)) res.setHeader("connection", "close");
+
+    const reply = admit(req, ctx, plan);
+    if (reply !== undefined) {
+      sendLocal(ctx, res, reply, plan.globalChain);
+      if (reply.code !== undefined && isHttp1(res)) stopReading(req as IncomingMessage);
+      return;
+    }
+    route(req, res, ctx, plan);
+  };
+}
+
+/** Step 2: limits, header hygiene, path normalization. Returns a reply when the request is refused. */
+function admit(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): LocalReply | undefined {
+  const { limits, hygiene } = plan;
+  const peer = unmapIPv4(req.socket?.remoteAddress ?? "");
+  ctx.clientIp = peer;
+  const url = req.url ?? "";
+  if (url.length > limits.maxUrlLength)
+    return problemReply("URI_TOO_LONG", `URL longer than ${limits.maxUrlLength}`);
+  const check = checkHeaders(req.rawHeaders, {
+    underscores: hygiene.headersWithUnderscores,
+    maxHeaders: limits.maxHeaders,
+    httpVersion: req.httpVersion,
+  });
+  if (!check.ok) return problemReply(check.code, check.detail);
+  ctx.host = hostWithoutPort(check.host);
+  const target = normalizePath(url, hygiene);
+  if (!target.ok) return problemReply("INVALID_PATH", target.reason);
+  ctx.path = target.path;
+  ctx.query = target.query;
+  if (plan.trust !== undefined)
+    ctx.clientIp = clientAddress({ peer, headers: ctx.headers, trust: plan.trust });
+  if (check.drop !== undefined) for (const name of check.drop) delete (ctx.headers as HeaderBag)[name];
+  const length = ctx.headers["content-length"];
+  if (typeof length === "string" && Number(length) > limits.maxBodyBytes) {
+    return problemReply("BODY_TOO_LARGE", `request body exceeds ${limits.maxBodyBytes} bytes`);
+  }
+  return undefined;
+}
+
+/** Steps 6-8: match, run the route's policies, proxy. */
+function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: RuntimePlan): void {
+  const match = plan.router.match(ctx);
+  if (match.kind === "not-found") {
+    sendLocal(ctx, res, problemReply("NO_ROUTE"), plan.globalChain);
+    return;
+  }
+  if (match.kind === "method-not-allowed") {
+    const allow = match.allow.join(", ");
+    sendLocal(ctx, res, problemReply("METHOD_NOT_ALLOWED", undefined, { allow }), plan.globalChain);
+    return;
+  }
+  const r = match.route;
+  ctx.routeName = r.name;
+  ctx.params = match.params;
+  ctx.upstreamName = r.upstream.name;
+  const authority =
+    (req as Http2ServerRequest).authority ?? (ctx.headers.host as string | undefined) ?? ctx.host;
+  ctx.upstreamHeaders = upstreamHeaders(ctx, req, authority, r.preserveHost, plan);
+  const path = ctx.query === "" ? match.upstreamPath : `${match.upstreamPath}?${ctx.query}`;
+
+  const out = runRequestHooks(r.chain, ctx);
+  if (out === undefined) forward(req, res, ctx, r.chain, plan, path);
+  else if (out instanceof Promise) {
+    out.then(
+      (reply) =>
+        reply === undefined
+          ? forward(req, res, ctx, r.chain, plan, path)
+          : sendLocal(ctx, res, reply, r.chain),
+      (err: unknown) => sendLocal(ctx, res, problemReply("INTERNAL", (err as Error).message), r.chain),
+    );
+  } else sendLocal(ctx, res, out, r.chain);
+
+  function forward(
+    req: AnyRequest,
+    res: AnyResponse,
+    ctx: RequestContext,
+    chain: Chain,
+    plan: RuntimePlan,
+    path: string,
+  ): void {
+    if (res.destroyed) return;
+    ProxyCall.start({
+      ctx,
+      res,
+      chain,
+      target: r.upstream.pick(),
+      path,
+      headers: ctx.upstreamHeaders,
+      body: requestBody(req, ctx, plan),
+      timeouts: r.timeouts,
+      now,
+    });
+  }
+}
+
+/** The client's headers minus hop-by-hop ones, plus the gateway's own (which a client cannot strip). */
+function upstreamHeaders(
+  ctx: RequestContext,
+  req: AnyRequest,
+  authority: string,
+  preserveHost: boolean,
+  plan: RuntimePlan,
+): HeaderBag {
+  const src = ctx.headers;
+  const out: HeaderBag = {};
+  const listed = connectionTokens(src.connection);
+  for (const name in src) {
+    if (name.charCodeAt(0) === 58 /* ":" h2 pseudo-header */ || HOP_BY_HOP.has(name)) continue;
+    if (listed?.has(name)) continue;
+    out[name] = src[name];
+  }
+  if (preserveHost) out.host = authority;
+  else delete out.host;
+  const peer = unmapIPv4(req.socket?.remoteAddress ?? "");
+  const trusted = plan.trust !== undefined && plan.trust(peer, 0);
+  setForwardedHeaders(out, src, peer, trusted, ctx.protocol, authority);
+  out["x-request-id"] = ctx.id;
+  return out;
+}
+
+function requestBody(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): Readable | null {
+  const h2 = (req as Http2ServerRequest).stream;
+  const hasBody =
+    h2 !== undefined
+      ? !h2.endAfterHeaders
+      : ctx.headers["transfer-encoding"] !== undefined ||
+        (ctx.headers["content-length"] !== undefined && ctx.headers["content-length"] !== "0");
+  if (!hasBody) return null;
+  const guard = new BodyGuard(plan.limits.maxBodyBytes, plan.limits.bodyIdleTimeoutMs, ctx);
+  req.on("error", (err) => guard.destroy(err));
+  req.pipe(guard);
+  return guard;
+}
+
+/** After refusing a request whose framing cannot be trusted, read nothing more from the connection. */
+function stopReading(req: IncomingMessage): void {
+  req.socket.pause?.();
+}

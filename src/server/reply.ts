@@ -1,0 +1,62 @@
+// Writes responses the gateway makes itself: policy local replies and RFC 9457 problems.
+import type { ServerResponse } from "node:http";
+import type { Http2ServerResponse } from "node:http2";
+import { ERROR_CODES, type ErrorCode } from "../errors/codes.ts";
+import { PROBLEM_CONTENT_TYPE, problemBody } from "../errors/problem.ts";
+import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
+import type { RequestContext } from "../pipeline/context.ts";
+import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
+
+export type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** Both response kinds share these methods at run time; the union's overloads do not unify in TS. */
+export function out(res: AnyResponse): ServerResponse {
+  return res as ServerResponse;
+}
+
+export function isHttp1(res: AnyResponse): res is ServerResponse {
+  return (res as Http2ServerResponse).stream === undefined;
+}
+
+export function problemReply(code: ErrorCode, detail?: string, headers?: HeaderBag): LocalReply {
+  return {
+    status: ERROR_CODES[code].status,
+    code,
+    ...(detail === undefined ? {} : { detail }),
+    ...(headers ? { headers } : {}),
+  };
+}
+
+/** Sends a local reply; runs the chain's response hooks (local = true) so e.g. CORS applies to errors too. */
+export function sendLocal(
+  ctx: RequestContext,
+  res: AnyResponse,
+  reply: LocalReply,
+  chain: Chain | undefined,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: HeaderBag = { ...reply.headers };
+  let body: string | Buffer | undefined = reply.body;
+  if (reply.code !== undefined) {
+    const spec: { flag: string; close?: boolean } = ERROR_CODES[reply.code];
+    ctx.errorCode = reply.code;
+    if (ctx.flag === "-") ctx.flag = spec.flag;
+    body = problemBody(reply.code, ctx.id, reply.detail);
+    headers["content-type"] = PROBLEM_CONTENT_TYPE;
+    headers["cache-control"] = "no-store";
+    if (spec.close === true && isHttp1(res)) headers.connection = "close";
+  }
+  headers["x-request-id"] = ctx.id;
+  ctx.status = reply.status;
+  ctx.local = true;
+  const view = { status: reply.status, headers, local: true };
+  if (chain !== undefined) runResponseHooks(chain, ctx, view);
+  ctx.status = view.status;
+  if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+  else if (reply.status !== 204 && reply.status !== 304) headers["content-length"] = "0";
+  ctx.bytesOut = body === undefined ? 0 : Buffer.byteLength(body);
+  const w = out(res);
+  w.writeHead(view.status, headers as Record<string, string | string[]>);
+  if (body === undefined || ctx.method === "HEAD") w.end();
+  else w.end(body);
+}

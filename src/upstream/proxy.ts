@@ -1,0 +1,153 @@
+// Step 8: the upstream exchange. One ProxyCall per request is undici's dispatch handler: the response
+// head is filtered and handed to the response policies, the body is streamed to the client with
+// back-pressure (the upstream read pauses while the client socket is full), and every failure becomes
+// a problem reply before the head is sent or a cut connection after it — never a hang, never garbage.
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import { ERROR_CODES } from "../errors/codes.ts";
+import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
+import type { RequestContext } from "../pipeline/context.ts";
+import type { HeaderBag } from "../pipeline/types.ts";
+import { BodyIdleError, BodyLimitError } from "../server/body-guard.ts";
+import { type AnyResponse, out, problemReply, sendLocal } from "../server/reply.ts";
+import type { Target, UpstreamTimeouts } from "./cluster.ts";
+import { connectionTokens, HOP_BY_HOP } from "./hop-by-hop.ts";
+import { classifyUpstreamError } from "./upstream-error.ts";
+
+export interface ProxyRequest {
+  ctx: RequestContext;
+  res: AnyResponse;
+  chain: Chain;
+  target: Target;
+  path: string;
+  headers: HeaderBag;
+  body: Readable | null;
+  timeouts: UpstreamTimeouts;
+  now: () => number;
+}
+
+export class ProxyCall implements Dispatcher.DispatchHandler {
+  readonly #ctx: RequestContext;
+  readonly #res: AnyResponse;
+  readonly #chain: Chain;
+  readonly #now: () => number;
+  #controller: Dispatcher.DispatchController | undefined = undefined;
+  #done = false;
+
+  constructor(p: ProxyRequest) {
+    this.#ctx = p.ctx;
+    this.#res = p.res;
+    this.#chain = p.chain;
+    this.#now = p.now;
+  }
+
+  static start(p: ProxyRequest): ProxyCall {
+    const call = new ProxyCall(p);
+    p.ctx.target = p.target.address;
+    p.ctx.upstreamStartMs = p.now();
+    p.res.once("close", call.#onClientClose);
+    p.target.pool.dispatch(
+      {
+        path: p.path,
+        method: p.ctx.method as Dispatcher.HttpMethod,
+        headers: p.headers as Record<string, string | string[]>,
+        body: p.body,
+        headersTimeout: p.timeouts.responseHeadersMs,
+        bodyTimeout: p.timeouts.bodyIdleMs,
+        // The gateway never replays a request itself here: retries come with the resilience layer.
+        idempotent: false,
+        blocking: false,
+      },
+      call,
+    );
+    return call;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#done) controller.abort(new Error("client went away"));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    upstreamHeaders: IncomingHttpHeaders,
+  ): void {
+    const ctx = this.#ctx;
+    ctx.upstreamEndMs = this.#now();
+    const headers = filterResponseHeaders(upstreamHeaders);
+    headers["x-request-id"] = ctx.id;
+    const view = { status, headers, local: false };
+    runResponseHooks(this.#chain, ctx, view);
+    ctx.status = view.status;
+    const res = this.#res;
+    if (res.destroyed) return;
+    out(res).writeHead(view.status, headers as Record<string, string | string[]>);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#ctx.bytesOut += chunk.length;
+    if (!out(this.#res).write(chunk)) {
+      controller.pause();
+      this.#res.once("drain", this.#onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#done = true;
+    // Trailers are dropped: HTTP/1.1 clients rarely ask for them (TE: trailers) and gRPC has its own path.
+    this.#res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    const ctx = this.#ctx;
+    if (ctx.upstreamEndMs === 0) ctx.upstreamEndMs = this.#now();
+    const res = this.#res;
+    if (err instanceof BodyLimitError) {
+      sendLocal(ctx, res, problemReply("BODY_TOO_LARGE", err.message), this.#chain);
+      return;
+    }
+    if (err instanceof BodyIdleError) {
+      sendLocal(ctx, res, problemReply("REQUEST_TIMEOUT", err.message), this.#chain);
+      return;
+    }
+    if (res.destroyed || ctx.flag === "DC") return;
+    const code = classifyUpstreamError(err);
+    ctx.flag = ERROR_CODES[code].flag;
+    if (!res.headersSent) {
+      sendLocal(ctx, res, problemReply(code), this.#chain);
+      return;
+    }
+    // The head is out: the only honest signal left is to cut the response short.
+    ctx.errorCode = code;
+    res.destroy(err);
+  }
+
+  readonly #onDrain = (): void => {
+    this.#controller?.resume();
+  };
+
+  readonly #onClientClose = (): void => {
+    if (this.#done) return;
+    this.#done = true;
+    const ctx = this.#ctx;
+    ctx.flag = "DC";
+    ctx.errorCode = "CLIENT_ABORTED";
+    if (ctx.status === 0) ctx.status = ERROR_CODES.CLIENT_ABORTED.status;
+    this.#controller?.abort(new Error("client went away"));
+  };
+}
+
+/** Copies an upstream response head minus hop-by-hop headers and whatever Connection names. */
+export function filterResponseHeaders(src: IncomingHttpHeaders): HeaderBag {
+  const out: HeaderBag = {};
+  const listed = connectionTokens(src.connection);
+  for (const name in src) {
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    out[name] = src[name];
+  }
+  return out;
+}
