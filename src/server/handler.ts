@@ -155,7 +155,7 @@ function upstreamHeaders(
   if (preserveHost) out.host = authority;
   else delete out.host;
   const peer = unmapIPv4(req.socket?.remoteAddress ?? "");
-  const trusted = plan.trust !== undefined && plan.trust(peer, 0);
+  const trusted = plan.trust?.(peer, 0) === true;
   setForwardedHeaders(out, src, peer, trusted, ctx.protocol, authority);
   out["x-request-id"] = ctx.id;
   return out;
