@@ -3,6 +3,8 @@
 import type { ErrorCode } from "../errors/codes.ts";
 
 export function classifyUpstreamError(err: unknown): ErrorCode {
+  // undici's HTTPParserError carries no code, only its name.
+  if ((err as Error | null)?.name === "HTTPParserError") return "UPSTREAM_PROTOCOL_ERROR";
   const code = (err as { code?: string } | null)?.code ?? "";
   switch (code) {
     case "UND_ERR_CONNECT_TIMEOUT":
