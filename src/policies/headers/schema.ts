@@ -1,18 +1,21 @@
 import Type, { type Static } from "typebox";
 
-const HeaderMap = Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), Type.String(), {
-  description: "Header name → value.",
-});
-const HeaderList = Type.Array(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), {
-  uniqueItems: true,
-});
+const TOKEN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+const Name = Type.String({ pattern: TOKEN });
+
+const HeaderMap = Type.Record(Name, Type.String(), { description: "Header name → value." });
+const HeaderList = Type.Array(Name, { uniqueItems: true });
+const RenameMap = Type.Record(Name, Name, { description: "Old header name → new header name." });
 
 const Ops = Type.Object(
   {
-    add: Type.Optional({ ...HeaderMap, description: "Append a value (keeps existing values)." }),
-    set: Type.Optional({ ...HeaderMap, description: "Replace every value of the header." }),
-    remove: Type.Optional({ ...HeaderList, description: "Remove these headers." }),
-    rename: Type.Optional({ ...HeaderMap, description: "Rename header (old name → new name)." }),
+    remove: Type.Optional({ ...HeaderList, description: "Remove these headers (applied first)." }),
+    rename: Type.Optional({
+      ...RenameMap,
+      description: "Move every value of a header to a new name, replacing the new name's values (second).",
+    }),
+    set: Type.Optional({ ...HeaderMap, description: "Replace every value of the header (third)." }),
+    add: Type.Optional({ ...HeaderMap, description: "Append a value, keeping existing values (last)." }),
   },
   { additionalProperties: false },
 );
@@ -22,7 +25,8 @@ export const headersSchema = Type.Object(
     request: Type.Optional({ ...Ops, description: "Applied to the request sent upstream." }),
     response: Type.Optional({ ...Ops, description: "Applied to the response sent to the client." }),
   },
-  { additionalProperties: false, description: "Add, set, remove and rename request and response headers." },
+  { additionalProperties: false, description: "Remove, rename, set and add request and response headers." },
 );
 
 export type HeadersOptions = Static<typeof headersSchema>;
+export type HeaderOps = Static<typeof Ops>;

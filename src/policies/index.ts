@@ -1,0 +1,9 @@
+// The table the plan compiler looks policies up in (once per plan, never per request).
+import { corsPolicy } from "./cors/index.ts";
+import { headersPolicy } from "./headers/index.ts";
+import type { PolicyTable } from "./registry.ts";
+
+export const POLICIES = {
+  headers: headersPolicy,
+  cors: corsPolicy,
+} satisfies PolicyTable;
