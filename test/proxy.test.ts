@@ -72,9 +72,12 @@ describe("proxying", () => {
     });
     const seen = (await res.body.json()) as { headers: Record<string, string> };
     assert.equal(seen.headers["x-forwarded-for"], "203.0.113.7, 127.0.0.5, 127.0.0.1");
-    assert.equal(seen.headers.forwarded, `for=203.0.113.7, for=127.0.0.1;proto=http;host="127.0.0.1:${trustedGw.port}"`);
+    assert.equal(
+      seen.headers.forwarded,
+      `for=203.0.113.7, for=127.0.0.1;proto=http;host="127.0.0.1:${trustedGw.port}"`,
+    );
     const access = trustedGw.logs().find((l) => (l.url as { path?: string } | undefined)?.path === "/x");
-    assert.equal((access?.client as { ip: string }).ip, "203.0.113.7");
+    assert.equal((access!.client as { ip: string }).ip, "203.0.113.7");
   });
 
   test("hop-by-hop request headers and every header named in Connection are removed", async () => {
@@ -129,6 +132,6 @@ describe("proxying", () => {
     const seen = (await res.body.json()) as { bodyLength: number };
     assert.equal(seen.bodyLength, size);
     const log = gw.logs().find((l) => (l.url as { path?: string } | undefined)?.path === "/upload");
-    assert.equal(((log?.http as { request: { body: { bytes: number } } }).request.body.bytes), size);
+    assert.equal((log!.http as { request: { body: { bytes: number } } }).request.body.bytes, size);
   });
 });

@@ -113,7 +113,9 @@ describe("upstream failures", () => {
   test("error responses carry the request id and are logged with a response flag", async () => {
     const { res, body } = await problem("/refused");
     assert.equal(body.requestId, res.headers["x-request-id"]);
-    const line = gw.logs().find((l) => (l.http as { request?: { id?: string } } | undefined)?.request?.id === body.requestId);
-    assert.equal((line?.portcullis as { flag: string }).flag, "UF");
+    const line = gw
+      .logs()
+      .find((l) => (l.http as { request?: { id?: string } } | undefined)?.request?.id === body.requestId);
+    assert.equal((line!.portcullis as { flag: string }).flag, "UF");
   });
 });

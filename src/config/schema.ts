@@ -40,7 +40,8 @@ export const listenerSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     http2: Type.Optional(
       Type.Boolean({
-        description: "Accept HTTP/2: ALPN h2 with TLS, prior-knowledge h2c without (default true).",
+        description:
+          "Accept HTTP/2: ALPN h2 with TLS (default true), prior-knowledge h2c without TLS (default false).",
       }),
     ),
     tls: Type.Optional(

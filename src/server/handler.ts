@@ -65,9 +65,14 @@ function admit(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): LocalRe
     httpVersion: req.httpVersion,
   });
   if (!check.ok) return problemReply(check.code, check.detail);
-  ctx.host = hostWithoutPort(check.host);
+  // Node accepts an "HTTP/2.0" request line on an HTTP/1 connection; nothing legitimate sends one.
+  if (req.httpVersionMajor !== 1 && (req as Http2ServerRequest).stream === undefined) {
+    return problemReply("BAD_REQUEST", `unsupported HTTP version ${req.httpVersion}`);
+  }
   const target = normalizePath(url, hygiene);
   if (!target.ok) return problemReply("INVALID_PATH", target.reason);
+  // RFC 9112 §3.2.2: an absolute-form target's authority overrides Host.
+  ctx.host = hostWithoutPort(target.authority === "" ? check.host : target.authority);
   ctx.path = target.path;
   ctx.query = target.query;
   if (plan.trust !== undefined)

@@ -69,12 +69,16 @@ function applyHttp1Limits(
   s.requestTimeout = limits.requestTimeoutMs;
   s.keepAliveTimeout = limits.keepAliveTimeoutMs;
   s.maxConnections = limits.maxConnections;
+  // Node 24 refuses more fields with HPE_HEADER_OVERFLOW (431) instead of silently dropping them.
+  s.maxHeadersCount = limits.maxHeaders;
 }
 
 export async function listen(opts: ListenOptions): Promise<Listener> {
   const { config, limits } = opts;
   const name = config.name;
-  const h2 = config.http2 !== false;
+  // HTTP/2 is on by default with TLS (ALPN); prior-knowledge h2c on a plaintext port is opt-in, since
+  // telling it apart costs a peek at every new connection.
+  const h2 = config.http2 ?? config.tls !== undefined;
   const sessions = new Set<Http2Session>();
   let open = 0;
   let server: http.Server | https.Server | http2.Http2SecureServer;
@@ -179,9 +183,12 @@ function routePriorKnowledge(server: http.Server, h2c: http2.Http2Server): void 
       socket.pause();
       socket.unshift(chunk);
       // "PRI " starts no valid HTTP/1.1 request, so four bytes decide even if the preface is split.
+      // Both servers pick up the unshifted bytes themselves (http2 reads socket.readableLength first).
       if (chunk.length >= 4 && chunk.subarray(0, 4).equals(PRI)) h2c.emit("connection", socket);
-      else http1Listener.call(server, socket);
-      socket.resume();
+      else {
+        http1Listener.call(server, socket);
+        socket.resume();
+      }
     };
     socket.on("data", onData);
   });

@@ -22,7 +22,12 @@ export interface TestUpstream {
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 
 const echo: Handler = (req, res, body) => {
-  const payload = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyLength: body.length });
+  const payload = JSON.stringify({
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    bodyLength: body.length,
+  });
   res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
   res.end(payload);
 };
@@ -70,7 +75,12 @@ export async function startH2cUpstream(): Promise<TestUpstream> {
       const body = Buffer.concat(chunks);
       const plain = Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith(":")));
       seen.push({ method: String(headers[":method"]), url: String(headers[":path"]), headers: plain, body });
-      const payload = JSON.stringify({ method: headers[":method"], url: headers[":path"], headers, h2: true });
+      const payload = JSON.stringify({
+        method: headers[":method"],
+        url: headers[":path"],
+        headers,
+        h2: true,
+      });
       stream.respond({ ":status": 200, "content-type": "application/json" });
       stream.end(payload);
     });
