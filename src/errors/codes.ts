@@ -85,7 +85,6 @@ export const ERROR_CODES = {
     retryable: false,
   },
   CLIENT_ABORTED: { status: 499, title: "Client closed the request", flag: "DC", retryable: false },
-  SHUTTING_DOWN: { status: 503, title: "Gateway is shutting down", flag: "SD", retryable: true, close: true },
   INTERNAL: { status: 500, title: "Internal gateway error", flag: "GE", retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 
