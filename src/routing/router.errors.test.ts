@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { RouterConfigError } from "./router.ts";
+import { RouterConfigError, validateRouterEntries } from "./router.ts";
 import { routerOf, type TestRoute } from "./test-helpers.ts";
 
 /** Compiles `bad` after a valid route, so the error must name routes[1]. */
@@ -116,5 +116,24 @@ describe("compile-time validation", () => {
       { name: "c", match: { path: "[/]", pathType: "regex" }, rewrite: "/$$1" },
       { name: "d", match: { path: "/", headers: { a: { present: false } } }, stripPrefix: false },
     );
+  });
+});
+
+describe("validateRouterEntries", () => {
+  test("reports every broken route, in config order", () => {
+    const entries = [
+      { name: "a", match: { path: "x" } },
+      { name: "ok", match: { path: "/" } },
+      { name: "b", match: { path: "/(", pathType: "regex" as const } },
+    ].map((config, index) => ({ config: { upstream: "u", ...config }, index, payload: null }));
+    const errors = validateRouterEntries(entries);
+    assert.deepEqual(
+      errors.map((e) => [e.routeIndex, e.field]),
+      [
+        [0, "match/path"],
+        [2, "match/path"],
+      ],
+    );
+    assert.deepEqual(validateRouterEntries(entries.slice(1, 2)), []);
   });
 });

@@ -170,3 +170,44 @@ describe("regex paths", () => {
     assert.equal(winner(u, req("/a/bc")), "404");
   });
 });
+
+describe("path edge cases", () => {
+  test("paths deeper than every route still reach prefixes and catch-alls, never shorter templates", () => {
+    const r = routerOf(
+      { name: "t", match: { path: "/a/:x", pathType: "template" } },
+      { name: "p", match: { path: "/a" } },
+      { name: "c", match: { path: "/c/*rest", pathType: "template" } },
+    );
+    assert.equal(winner(r, req("/a/1")), "t");
+    assert.equal(winner(r, req("/a/1/2/3/4/5/6/7/8")), "p");
+    const c = r.match(req("/c/1/2/3/4/5/6/7/8"));
+    assert.deepEqual(c.kind === "route" && c.params, { rest: "1/2/3/4/5/6/7/8" });
+  });
+
+  test("only origin-form paths are routed", () => {
+    const r = routerOf(
+      { name: "all", match: { path: "/" } },
+      { name: "re", match: { path: ".*", pathType: "regex" } },
+    );
+    assert.equal(winner(r, req("*", { method: "OPTIONS" })), "404");
+    assert.equal(winner(r, req("")), "404");
+    assert.equal(winner(r, req("/")), "all");
+  });
+
+  test("regexes bucketed by first segment and unbucketed ones keep the global order", () => {
+    const r = routerOf(
+      { name: "bucket", match: { path: "/u/(\\d+)", pathType: "regex" } },
+      { name: "loose", match: { path: "/u.*", pathType: "regex" }, priority: 1 },
+      { name: "other", match: { path: "/v/(\\d+)", pathType: "regex" } },
+    );
+    assert.equal(winner(r, req("/u/1")), "loose");
+    assert.equal(winner(r, req("/v/1")), "other");
+    assert.equal(winner(r, req("/v/x")), "404");
+    const s = routerOf(
+      { name: "bucket", match: { path: "/u/(\\d+)", pathType: "regex" } },
+      { name: "loose", match: { path: "/u.*", pathType: "regex" } },
+    );
+    assert.equal(winner(s, req("/u/1")), "bucket");
+    assert.equal(winner(s, req("/ux")), "loose");
+  });
+});

@@ -1,13 +1,14 @@
 // compileRouter: validates and precompiles every route, ranks every (route, host) pair once (order.ts),
 // and files the pairs into per-host path indexes in rank order. Matching is in matcher.ts.
 import { compileRoute } from "./compile-route.ts";
+import { RouterConfigError } from "./errors.ts";
 import { HostTable } from "./host-table.ts";
 import { RouteMatcher } from "./matcher.ts";
 import { type Candidate, compareCandidates, hostScore } from "./order.ts";
 import type { Router, RouterEntry } from "./types.ts";
 
-export { RouterConfigError } from "./errors.ts";
 export { EMPTY_PARAMS } from "./matcher.ts";
+export { RouterConfigError };
 
 /** @throws RouterConfigError for the first route that cannot be compiled. */
 export function compileRouter<R>(entries: RouterEntry<R>[]): Router<R> {
@@ -30,4 +31,21 @@ export function compileRouter<R>(entries: RouterEntry<R>[]): Router<R> {
     if (index.maxDepth > maxDepth) maxDepth = index.maxDepth;
   }
   return new RouteMatcher(table, maxParams, maxDepth);
+}
+
+/**
+ * Every route's compile error, not just the first, for callers that report all problems at once.
+ * compileRouter stays the single source of truth: an empty list means it will not throw.
+ */
+export function validateRouterEntries<R>(entries: RouterEntry<R>[]): RouterConfigError[] {
+  const errors: RouterConfigError[] = [];
+  for (const entry of entries) {
+    try {
+      compileRoute(entry);
+    } catch (err) {
+      if (!(err instanceof RouterConfigError)) throw err;
+      errors.push(err);
+    }
+  }
+  return errors;
 }

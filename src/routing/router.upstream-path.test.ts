@@ -79,6 +79,12 @@ describe("upstreamPath", () => {
     const ok = { ...route, rewrite: "/api$1/$<res>/$3$4/$$" };
     assert.equal(upstreamPath(ok, req("/v2/users/42")), "/api2/users/42/$");
     assert.equal(upstreamPath(ok, req("/v2/users/42/x")), "/api2/users/42/x/$");
+    const dollar = {
+      name: "r",
+      match: { path: "/d/(\\d)", pathType: "regex" as const },
+      rewrite: "/x$y/$1$",
+    };
+    assert.equal(upstreamPath(dollar, req("/d/4")), "/x$y/4$");
     const lead = { name: "r", match: { path: "(/.*)", pathType: "regex" as const }, rewrite: "$1" };
     assert.equal(upstreamPath(lead, req("/p/q")), "/p/q");
     const noSlash = { name: "r", match: { path: "/(.*)", pathType: "regex" as const }, rewrite: "$1" };
