@@ -54,8 +54,10 @@ export function compileRoute<R>(entry: RouterEntry<R>): CompiledRoute<R> {
       throw new RouterConfigError(index, config.name, field, detail);
     };
 
-  const kind = KINDS[m.pathType ?? "prefix"];
-  if (kind === undefined) failAt("match/pathType")(`unknown path type ${JSON.stringify(m.pathType)}`);
+  const typeName = m.pathType ?? "prefix";
+  if (!Object.hasOwn(KINDS, typeName))
+    failAt("match/pathType")(`unknown path type ${JSON.stringify(typeName)}`);
+  const kind = KINDS[typeName];
   const failPath = failAt("match/path");
   let path = m.path;
   let literalLength = 0;

@@ -104,6 +104,11 @@ describe("compile-time validation", () => {
     }
   });
 
+  test("an unknown path type (the schema normally stops it first)", () => {
+    const bad = { name: "t", match: { path: "/", pathType: "constructor" as "exact" } };
+    expectError(bad, "match/pathType", /unknown path type "constructor"/);
+  });
+
   test("malformed wildcard hosts", () => {
     expectError({ name: "h", match: { path: "/", hosts: ["a.*.com"] } }, "match/hosts", /invalid host/);
     expectError({ name: "h", match: { path: "/", hosts: ["*example.com"] } }, "match/hosts", /invalid host/);
