@@ -31,6 +31,8 @@ export class RequestContext implements RequestView {
   bytesOut = 0;
   upstreamStartMs = 0;
   upstreamEndMs = 0;
+  /** Set while an upstream exchange is open: aborts it when the client connection closes first. */
+  onClientClose: (() => void) | undefined = undefined;
 
   constructor(
     id: string,

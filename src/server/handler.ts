@@ -15,7 +15,7 @@ import { BodyGuard } from "./body-guard.ts";
 import { clientAddress, setForwardedHeaders, unmapIPv4 } from "./forwarded.ts";
 import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
 import { normalizePath } from "./hygiene/normalize-path.ts";
-import { type AnyResponse, isHttp1, problemReply, sendLocal } from "./reply.ts";
+import { type AnyResponse, isClosing, isHttp1, problemReply, sendLocal } from "./reply.ts";
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 
@@ -38,7 +38,17 @@ export function createRequestHandler(deps: HandlerDeps, protocol: "http" | "http
     const incomingId = headers["x-request-id"];
     const id = typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const ctx = new RequestContext(id, req.method ?? "GET", protocol, req.httpVersion, headers, now());
-    res.once("close", () => deps.onDone(ctx, plan));
+    res.once("close", () => {
+      ctx.onClientClose?.();
+      deps.onDone(ctx, plan);
+    });
+    if (isHttp1(res) && isClosing(req.socket)) {
+      // Read from the same bytes as a request we refused to trust: neither routed nor answered. Node
+      // drops its queued response when the connection closes after the refusal.
+      ctx.flag = "DPE";
+      stopReading(req as IncomingMessage);
+      return;
+    }
     if (deps.draining() && isHttp1(res)) res.setHeader("connection", "close");
 
     const reply = admit(req, ctx, plan);

@@ -15,7 +15,9 @@ export const HOP_BY_HOP = new Set([
 
 /** Names listed in Connection (lower case), or undefined when there are none. */
 export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // The usual values name no other header: skip the split.
+  if (value === undefined || value === "keep-alive" || value === "close" || value === "Keep-Alive")
+    return undefined;
   const text = typeof value === "string" ? value : value.join(",");
   let set: Set<string> | undefined;
   for (const raw of text.split(",")) {

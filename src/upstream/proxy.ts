@@ -46,7 +46,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const call = new ProxyCall(p);
     p.ctx.target = p.target.address;
     p.ctx.upstreamStartMs = p.now();
-    p.res.once("close", call.#onClientClose);
+    // The handler's single "close" listener calls this first (one listener per request, not two).
+    p.ctx.onClientClose = call.#onClientClose;
     p.target.pool.dispatch(
       {
         path: p.path,
