@@ -182,7 +182,11 @@ export const routeSchema = Type.Object(
           }),
         ),
         headers: Type.Optional(
-          Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), ValueMatch),
+          // additionalProperties: a patterned Record alone would let a non-matching key through silently.
+          Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), ValueMatch, {
+            additionalProperties: false,
+            description: "Header name → matcher; all must match (names are case-insensitive).",
+          }),
         ),
         query: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ValueMatch)),
       },
@@ -195,7 +199,10 @@ export const routeSchema = Type.Object(
         description: "Higher wins before specificity (default 0).",
       }),
     ),
-    upstream: Name,
+    upstream: Type.String({
+      pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+      description: "The name of the upstream (under `upstreams`) this route proxies to.",
+    }),
     stripPrefix: Type.Optional(Type.Boolean({ description: "Remove the matched prefix before forwarding." })),
     rewrite: Type.Optional(
       Type.String({

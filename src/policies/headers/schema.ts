@@ -3,9 +3,15 @@ import Type, { type Static } from "typebox";
 const TOKEN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 const Name = Type.String({ pattern: TOKEN });
 
-const HeaderMap = Type.Record(Name, Type.String(), { description: "Header name → value." });
+const HeaderMap = Type.Record(Name, Type.String(), {
+  additionalProperties: false,
+  description: "Header name → value.",
+});
 const HeaderList = Type.Array(Name, { uniqueItems: true });
-const RenameMap = Type.Record(Name, Name, { description: "Old header name → new header name." });
+const RenameMap = Type.Record(Name, Name, {
+  additionalProperties: false,
+  description: "Old header name → new header name.",
+});
 
 const Ops = Type.Object(
   {
