@@ -29,7 +29,10 @@ program
       const port = typeof opts.demoUpstream === "string" ? Number(opts.demoUpstream) : 9090;
       await startDemoUpstream(port).then((s) => s.unref());
     }
-    let gateway: Awaited<ReturnType<typeof startGateway>>;
+    let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
+    // Installed before starting: SIGHUP's default action ends the process, and a supervisor that sends it
+    // as soon as it sees "listening" must not kill a gateway that is still opening its admin listener.
+    process.on("SIGHUP", () => void gateway?.reload());
     try {
       gateway = await startGateway({ configFile: file, watch: opts.watch });
     } catch (err) {
@@ -39,7 +42,6 @@ program
       }
       throw err;
     }
-    process.on("SIGHUP", () => void gateway.reload());
     const stop = (signal: string) => {
       gateway.logger.info({ signal }, "signal received");
       gateway.shutdown().then(

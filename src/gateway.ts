@@ -98,6 +98,9 @@ export class Gateway {
       logger: this.logger,
     });
     this.logger.info({ port: this.admin.port }, "admin listening");
+    // The stdout destination buffers 4 KiB before writing: without this, an operator (or a supervisor
+    // waiting for "listening") sees nothing until enough requests have been logged.
+    this.logger.flush();
   }
 
   reload(): Promise<ReloadOutcome> {
@@ -117,6 +120,8 @@ export class Gateway {
         `configuration reload refused, still serving the previous one:\n${formatIssues(outcome.issues)}`,
       );
     }
+    // Whoever just edited the file or sent SIGHUP is looking at the log now.
+    this.logger.flush();
   }
 
   #done(ctx: RequestContext, plan: RuntimePlan): void {

@@ -41,13 +41,26 @@ export function compilePlan(config: Config, pools: PoolRegistry): CompileResult 
   const globalChain = buildChain([...globals.values()]);
 
   const upstreams = new Map<string, UpstreamCluster>();
-  for (const u of config.upstreams) upstreams.set(u.name, new UpstreamCluster(u, pools));
+  const broken = new Set<string>();
+  config.upstreams.forEach((u, i) => {
+    // The schema's URL pattern admits strings URL cannot parse ("http://a b"); the cluster would throw,
+    // and a throw here would take a serving gateway down on reload.
+    let ok = true;
+    u.targets.forEach((t, j) => {
+      if (URL.canParse(t.url)) return;
+      ok = false;
+      issues.push({ path: `/upstreams/${i}/targets/${j}/url`, message: `"${t.url}" is not a valid URL` });
+    });
+    if (ok) upstreams.set(u.name, new UpstreamCluster(u, pools));
+    else broken.add(u.name);
+  });
 
   const entries: RouterEntry<CompiledRoute>[] = [];
   config.routes.forEach((route, index) => {
     const upstream = upstreams.get(route.upstream);
     if (upstream === undefined) {
-      issues.push({ path: `/routes/${index}/upstream`, message: `no upstream named "${route.upstream}"` });
+      if (!broken.has(route.upstream))
+        issues.push({ path: `/routes/${index}/upstream`, message: `no upstream named "${route.upstream}"` });
       return;
     }
     // A route's policy replaces the global policy of the same name (route over global).
@@ -77,6 +90,23 @@ export function compilePlan(config: Config, pools: PoolRegistry): CompileResult 
     issues.push({ path: `/routes/${err.routeIndex}/${err.field}`, message: err.message });
   }
 
+  let trust: RuntimePlan["trust"];
+  try {
+    trust = compileTrust(config.trustedProxies);
+  } catch (err) {
+    // proxy-addr refuses some blocks the validator accepts (a /0 prefix); name the entry it refused.
+    const list = config.trustedProxies ?? [];
+    const i = list.findIndex((cidr) => {
+      try {
+        compileTrust([cidr]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    issues.push({ path: `/trustedProxies/${Math.max(i, 0)}`, message: (err as Error).message });
+  }
+
   if (issues.length > 0 || router === undefined) {
     for (const u of upstreams.values()) u.release(pools);
     return { ok: false, issues };
@@ -87,7 +117,7 @@ export function compilePlan(config: Config, pools: PoolRegistry): CompileResult 
     router,
     limits: limitsOf(config),
     hygiene: hygieneOf(config),
-    trust: compileTrust(config.trustedProxies),
+    trust,
     globalChain,
     upstreams,
     inflight: 0,

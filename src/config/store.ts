@@ -20,8 +20,9 @@ export class PlanStore {
   readonly pools: PoolRegistry;
   readonly #events: StoreEvents;
   #watcher: FSWatcher | undefined;
-  #pending: Promise<ReloadOutcome> | undefined;
-  #again = false;
+  #running: Promise<ReloadOutcome> | undefined;
+  #queued: Promise<ReloadOutcome> | undefined;
+  #queuedFile = "";
 
   constructor(initial: RuntimePlan, pools: PoolRegistry, events: StoreEvents = {}) {
     this.current = initial;
@@ -41,25 +42,45 @@ export class PlanStore {
     if (--plan.inflight === 0 && plan.retired) releasePlan(plan, this.pools);
   }
 
-  /** Loads, validates and compiles `file`; swaps only if all of it is good. Reloads never overlap. */
+  /**
+   * Loads, validates and compiles `file`; swaps only if all of it is good. Reloads never overlap: calls
+   * made while one runs share a single follow-up run of the latest file, so every caller's outcome comes
+   * from a read that started after its call (the file may have changed since the running one read it).
+   */
   reload(file: string): Promise<ReloadOutcome> {
-    if (this.#pending) {
-      this.#again = true;
-      return this.#pending;
-    }
-    this.#pending = this.#reload(file).finally(() => {
-      this.#pending = undefined;
-      if (this.#again) {
-        this.#again = false;
-        void this.reload(file);
-      }
+    if (this.#running === undefined && this.#queued === undefined) return this.#start(file);
+    this.#queuedFile = file;
+    this.#queued ??= (this.#running ?? Promise.resolve()).then(
+      () => this.#startQueued(),
+      () => this.#startQueued(),
+    );
+    return this.#queued;
+  }
+
+  #startQueued(): Promise<ReloadOutcome> {
+    this.#queued = undefined;
+    return this.#start(this.#queuedFile);
+  }
+
+  #start(file: string): Promise<ReloadOutcome> {
+    const run = this.#reload(file).finally(() => {
+      if (this.#running === run) this.#running = undefined;
     });
-    return this.#pending;
+    this.#running = run;
+    return run;
   }
 
   async #reload(file: string): Promise<ReloadOutcome> {
     const started = performance.now();
-    const outcome = await loadAndCompile(file, this.pools);
+    let outcome: ReloadOutcome;
+    try {
+      outcome = await loadAndCompile(file, this.pools);
+    } catch (err) {
+      // A fault in compiling must not become an unhandled rejection (SIGHUP, watcher) that stops a gateway
+      // which is serving fine: it is reported like any other refused reload.
+      const message = `cannot compile the configuration: ${(err as Error).message}`;
+      outcome = { ok: false, issues: [{ file, path: "", line: 1, column: 1, message }] };
+    }
     if (outcome.ok) this.swap(outcome.plan);
     this.#events.onReload?.(outcome, performance.now() - started);
     return outcome;
