@@ -15,7 +15,10 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 const program = new Command()
   .name("portcullis")
   .description("An API gateway: accept, check, route and proxy HTTP, with logs and metrics.")
-  .version(pkg.version, "-v, --version");
+  .version(pkg.version, "-v, --version")
+  // commander exits 1 on usage mistakes, which is this CLI's "invalid configuration"; scripts need to tell
+  // a typo in the command line from a bad file. Set before the subcommands, which copy it.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command("start")

@@ -5,6 +5,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { PoolRegistry } from "../upstream/pools.ts";
 import { compilePlan, releasePlan } from "./compile.ts";
+import { sortIssues } from "./config-error.ts";
 import { type ConfigIssue, loadConfigFile, locate } from "./load.ts";
 import type { RuntimePlan } from "./plan.ts";
 import type { Config } from "./schema.ts";
@@ -117,6 +118,7 @@ export function compileLoaded(
   if (compiled.ok) return compiled;
   return {
     ok: false,
-    issues: compiled.issues.map((i) => ({ ...where(i.path), path: i.path, message: i.message })),
+    // In file order, like the load stage's issues: upstreams are compiled before the trusted proxies.
+    issues: sortIssues(compiled.issues.map((i) => ({ ...where(i.path), path: i.path, message: i.message }))),
   };
 }
