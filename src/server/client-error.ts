@@ -25,9 +25,10 @@ export function classifyParseError(code: string | undefined): ErrorCode {
     case "HPE_INVALID_CHUNK_SIZE":
     case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
     case "HPE_INVALID_EOF_STATE":
+    case "HPE_STRICT":
       return "INVALID_FRAMING";
     case "HPE_INVALID_HEADER_TOKEN":
-    case "HPE_INVALID_CONSTANT":
+    case "HPE_UNEXPECTED_SPACE":
     case "HPE_LF_EXPECTED":
     case "HPE_CR_EXPECTED":
       return "INVALID_HEADER";
@@ -48,9 +49,13 @@ export interface ParseFailure {
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): ParseFailure {
   const code = classifyParseError(err.code);
   const requestId = randomUUID();
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean; writableEnded?: boolean } })
+    ._httpMessage;
   if (err.code === "ECONNRESET" || err.code === "EPIPE" || !socket.writable || inFlight?.headersSent) {
-    socket.destroy();
+    // The handler may have refused the head already (e.g. Transfer-Encoding: identity, which llhttp only
+    // faults once it reaches the body): let that complete answer drain. A response cut halfway stays cut.
+    if (inFlight?.writableEnded === true && socket.writable) socket.destroySoon();
+    else socket.destroy();
     return { code, requestId, replied: false };
   }
   const spec = ERROR_CODES[code];

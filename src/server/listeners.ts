@@ -80,6 +80,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   // telling it apart costs a peek at every new connection.
   const h2 = config.http2 ?? config.tls !== undefined;
   const sessions = new Set<Http2Session>();
+  const sockets = new Set<Socket>();
   let open = 0;
   let server: http.Server | https.Server | http2.Http2SecureServer;
   let h2c: http2.Http2Server | undefined;
@@ -134,13 +135,20 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   );
   server.on("connection", (socket: Socket) => {
     open++;
+    sockets.add(socket);
     opts.onConnection(1, name);
     socket.once("close", () => {
       open--;
+      sockets.delete(socket);
       opts.onConnection(-1, name);
     });
   });
-  if (config.tls) server.on("secureConnection", () => {});
+  // Over TLS the HTTP/1 response hangs off the TLS socket, not the TCP one seen by "connection".
+  if (config.tls)
+    server.on("secureConnection", (socket: Socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -158,6 +166,12 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
     stopAccepting() {
       server.close();
       (server as http.Server).closeIdleConnections?.();
+      // Requests already in flight: their responses ask the client to close instead of advertising a
+      // keep-alive that the drain is about to cut (new requests get this from the handler).
+      for (const socket of sockets) {
+        const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+        if (res && !res.headersSent) res.setHeader("connection", "close");
+      }
       for (const s of sessions) s.close();
     },
     destroyAll() {

@@ -18,6 +18,17 @@ export function isHttp1(res: AnyResponse): res is ServerResponse {
   return (res as Http2ServerResponse).stream === undefined;
 }
 
+/**
+ * HTTP/1 connections whose last response said "Connection: close". RFC 9112 §9.6: the server must not
+ * process further requests on them. Node's parser keeps going through the bytes already read, so a
+ * request pipelined behind a refused one (a smuggling attempt, typically) still reaches the handler.
+ */
+const closing = new WeakSet<object>();
+
+export function isClosing(socket: object | null | undefined): boolean {
+  return socket != null && closing.has(socket);
+}
+
 export function problemReply(code: ErrorCode, detail?: string, headers?: HeaderBag): LocalReply {
   return {
     status: ERROR_CODES[code].status,
@@ -44,7 +55,12 @@ export function sendLocal(
     body = problemBody(reply.code, ctx.id, reply.detail);
     headers["content-type"] = PROBLEM_CONTENT_TYPE;
     headers["cache-control"] = "no-store";
-    if (spec.close === true && isHttp1(res)) headers.connection = "close";
+    if (spec.close === true && isHttp1(res)) {
+      headers.connection = "close";
+      // res.socket is null while the response waits behind an earlier one; req.socket is always there.
+      const socket = res.req?.socket;
+      if (socket) closing.add(socket);
+    }
   }
   headers["x-request-id"] = ctx.id;
   ctx.status = reply.status;
