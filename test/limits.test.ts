@@ -187,18 +187,19 @@ describe("limits", () => {
       const pieces = [...head].flatMap((c) => [c, 500]);
       const r = await rawRequest(gw.port, pieces, 5_000);
       problemOf(r, 408, "REQUEST_TIMEOUT");
-      assert.ok(r.elapsedMs >= 1_900 && r.elapsedMs < 3_000, `closed after ${r.elapsedMs} ms`);
+      // Node checks the headers timeout every connectionsCheckingInterval (500 ms): 2-2.5 s, plus load.
+      assert.ok(r.elapsedMs >= 1_900 && r.elapsedMs < 3_500, `closed after ${r.elapsedMs} ms`);
       assert.ok(!main.arrived.includes("/slowloris"));
     });
 
     test("a body pausing longer than bodyIdleTimeoutMs: 408, connection closed, upstream request aborted", async () => {
       const r = await rawRequest(
         gw.port,
-        ["POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab", 1_500, "cdefghij"],
+        ["POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab", 2_500, "cdefghij"],
         4_000,
       );
       problemOf(r, 408, "REQUEST_TIMEOUT");
-      assert.ok(r.elapsedMs >= 950 && r.elapsedMs < 1_500, `answered after ${r.elapsedMs} ms`);
+      assert.ok(r.elapsedMs >= 950 && r.elapsedMs < 2_000, `answered after ${r.elapsedMs} ms`);
       await sleep(100);
       assert.deepEqual(slow.arrived, ["/slow"], "the request had reached the upstream");
       assert.deepEqual(slow.aborted, ["/slow"], "and was aborted there");
@@ -217,7 +218,7 @@ describe("limits", () => {
       const idle = closedAt - answeredAt;
       // Node keeps the socket open keepAliveTimeoutBuffer (1 s) past the advertised timeout, so a client
       // that reuses it right at the limit does not race the close.
-      assert.ok(idle >= 950 && idle < 2_600, `closed after ${idle} ms idle`);
+      assert.ok(idle >= 950 && idle < 3_000, `closed after ${idle} ms idle`);
     });
   });
 });

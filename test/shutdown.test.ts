@@ -136,7 +136,7 @@ describe("graceful shutdown (in process)", () => {
       const started = performance.now();
       await gw.gateway.shutdown(500);
       const took = performance.now() - started;
-      assert.ok(took >= 450 && took < 1_200, `shutdown took ${took} ms`);
+      assert.ok(took >= 450 && took < 1_500, `shutdown took ${took} ms`);
       const r = await outcome;
       assert.equal(r.status, 0, "no response: the connection was cut");
       assert.ok(r.error, "the client saw an error");
