@@ -43,6 +43,7 @@ describe("policies through the gateway", () => {
               },
             },
           },
+          { name: "get-only", match: { path: "/ro", methods: ["GET"] }, upstream: "up" },
           { name: "default", match: { path: "/" }, upstream: "up" },
         ],
       }),
@@ -100,5 +101,23 @@ describe("policies through the gateway", () => {
     const denied = await request(`${gw.url}/plain`, { headers: { origin: "https://evil.example.test" } });
     await denied.body.text();
     assert.equal(denied.headers["access-control-allow-origin"], undefined);
+  });
+
+  test("a preflight to a route that does not list OPTIONS is answered by that route's CORS policy", async () => {
+    const preflight = (method: string) =>
+      request(`${gw.url}/ro`, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example.test", "access-control-request-method": method },
+      });
+    const ok = await preflight("GET");
+    await ok.body.text();
+    assert.equal(ok.statusCode, 204);
+    assert.equal(ok.headers["access-control-allow-origin"], "https://app.example.test");
+    const other = await preflight("DELETE");
+    await other.body.text();
+    assert.equal(other.statusCode, 405);
+    const plain = await request(`${gw.url}/ro`, { method: "OPTIONS" });
+    await plain.body.text();
+    assert.equal(plain.statusCode, 405, "an OPTIONS that is not a preflight still gets 405");
   });
 });

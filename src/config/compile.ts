@@ -2,7 +2,7 @@
 // the router tables, each route's policy chain, upstream pools, the trusted-proxy matcher.
 import { buildChain, createPolicy, type PolicyInstance } from "../pipeline/chain.ts";
 import { PolicyConfigError } from "../pipeline/types.ts";
-import { compileRouter, RouterConfigError } from "../routing/router.ts";
+import { compileRouter, validateRouterEntries } from "../routing/router.ts";
 import type { RouterEntry } from "../routing/types.ts";
 import { compileTrust } from "../server/forwarded.ts";
 import { UpstreamCluster } from "../upstream/cluster.ts";
@@ -83,12 +83,10 @@ export function compilePlan(config: Config, pools: PoolRegistry): CompileResult 
   });
 
   let router: RuntimePlan["router"] | undefined;
-  try {
-    router = compileRouter(entries);
-  } catch (err) {
-    if (!(err instanceof RouterConfigError)) throw err;
+  const routeErrors = validateRouterEntries(entries);
+  for (const err of routeErrors)
     issues.push({ path: `/routes/${err.routeIndex}/${err.field}`, message: err.message });
-  }
+  if (routeErrors.length === 0) router = compileRouter(entries);
 
   let trust: RuntimePlan["trust"];
   try {

@@ -4,11 +4,12 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import type { Readable } from "node:stream";
-import type { RuntimePlan } from "../config/plan.ts";
+import type { CompiledRoute, RuntimePlan } from "../config/plan.ts";
 import type { PlanStore } from "../config/store.ts";
 import { type Chain, runRequestHooks } from "../pipeline/chain.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
+import type { MatchResult } from "../routing/types.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
 import { BodyGuard } from "./body-guard.ts";
@@ -97,7 +98,9 @@ function admit(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): LocalRe
 
 /** Steps 6-8: match, run the route's policies, proxy. */
 function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: RuntimePlan): void {
-  const match = plan.router.match(ctx);
+  let match = plan.router.match(ctx);
+  if (match.kind === "method-not-allowed" && ctx.method === "OPTIONS")
+    match = preflightMatch(ctx, plan, match);
   if (match.kind === "not-found") {
     sendLocal(ctx, res, problemReply("NO_ROUTE"), plan.globalChain);
     return;
@@ -149,6 +152,22 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
       now,
     });
   }
+}
+
+/**
+ * A CORS preflight asks about another method: routes listing only GET/POST would otherwise answer it
+ * 405 before their CORS policy could. The route that would serve the announced method answers the
+ * preflight if it has a CORS policy (which replies locally); otherwise the 405 stands.
+ */
+function preflightMatch(
+  ctx: RequestContext,
+  plan: RuntimePlan,
+  denied: MatchResult<CompiledRoute>,
+): MatchResult<CompiledRoute> {
+  const announced = ctx.headers["access-control-request-method"];
+  if (typeof announced !== "string" || ctx.headers.origin === undefined) return denied;
+  const match = plan.router.match({ ...ctx, method: announced, headers: ctx.headers, path: ctx.path });
+  return match.kind === "route" && match.route.chain.names.includes("cors") ? match : denied;
 }
 
 /** The client's headers minus hop-by-hop ones, plus the gateway's own (which a client cannot strip). */
