@@ -28,7 +28,11 @@ test("every code has its own section, the anchor its problem type points to", ()
   assert.deepEqual([...headings].sort(), codes.map((c) => c.toLowerCase()).sort());
   for (const code of codes) {
     assert.ok(problemType(code).endsWith(`#${code.toLowerCase()}`));
-    assert.match(doc, new RegExp(`\`${ERROR_CODES[code].status} ${code}\``), `${code} section names status and code`);
+    assert.match(
+      doc,
+      new RegExp(`\`${ERROR_CODES[code].status} ${code}\``),
+      `${code} section names status and code`,
+    );
   }
 });
 
