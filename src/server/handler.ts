@@ -74,6 +74,7 @@ function admit(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): LocalRe
     underscores: hygiene.headersWithUnderscores,
     maxHeaders: limits.maxHeaders,
     httpVersion: req.httpVersion,
+    parserCheckedValues: (req as Http2ServerRequest).stream === undefined,
   });
   if (!check.ok) return problemReply(check.code, check.detail);
   // Node accepts an "HTTP/2.0" request line on an HTTP/1 connection; nothing legitimate sends one.

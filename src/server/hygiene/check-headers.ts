@@ -17,6 +17,8 @@ export interface CheckHeadersOptions {
    * :authority or host and never Transfer-Encoding; anything else gets the HTTP/1.1 rules.
    */
   readonly httpVersion: string;
+  /** Set when Node's HTTP/1 parser produced these headers: it already refused control characters. */
+  readonly parserCheckedValues?: boolean;
 }
 
 export type HygieneErrorCode = Extract<
@@ -96,6 +98,7 @@ export function checkHeaders(rawHeaders: readonly string[], opts: CheckHeadersOp
   const httpVersion = opts.httpVersion;
   const h2 = httpVersion.charCodeAt(0) === 0x32; // "2.0" (or a future "3")
   const h10 = !h2 && httpVersion === "1.0";
+  const h1 = !h2 && opts.parserCheckedValues === true;
 
   // Pseudo-headers come first in HTTP/2 (nghttp2 enforces it) and do not count against the limit.
   let first = 0;
@@ -112,7 +115,9 @@ export function checkHeaders(rawHeaders: readonly string[], opts: CheckHeadersOp
   for (let i = 0; i < n; i += 2) {
     const name = rawHeaders[i];
     const value = rawHeaders[i + 1];
-    if (hasControl(value)) return BAD_VALUE_CHAR;
+    // On HTTP/1.x llhttp (strict mode) has already refused every control character in a value
+    // (docs/hygiene.md); HTTP/2 values come from nghttp2, which lets more through.
+    if (!h1 && hasControl(value)) return BAD_VALUE_CHAR;
 
     // Dispatch on length first: only four names need a closer look.
     switch (name.length) {
