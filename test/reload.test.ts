@@ -99,12 +99,14 @@ describe("hot reload", () => {
     const seenBefore = { a: a.seen.length, b: b.seen.length };
     const generations: number[] = [];
     for (let i = 1; i <= 20; i++) {
-      await gw.rewrite(i % 2 === 1 ? toB : toA);
+      const to = i % 2 === 1 ? "b" : "a";
+      await gw.rewrite(to === "b" ? toB : toA);
       const outcome = await gw.gateway.reload();
       assert.ok(outcome.ok, `reload ${i} refused: ${JSON.stringify(!outcome.ok && outcome.issues)}`);
       generations.push(outcome.plan.generation);
-      // Traffic gets a moment on every plan, and each retired plan drains while the next one serves.
-      await sleep(30);
+      // Every plan serves a few rounds of all 8 loops before the next swap, however slow the machine.
+      const target = served[to] + 16;
+      await eventually(async () => assert.ok(served[to] >= target, `plan ${i} got no traffic`));
     }
     await sleep(50);
     running = false;
@@ -118,7 +120,6 @@ describe("hot reload", () => {
     assert.deepEqual(errors, []);
     assert.equal(non2xx, 0, `statuses: ${JSON.stringify([...statuses])}`);
     assert.equal(served.other, 0);
-    assert.ok(total > 200, `too little traffic to prove anything: ${total}`);
     assert.ok(a.seen.length > seenBefore.a, "a got traffic after the reloads started");
     assert.ok(b.seen.length > seenBefore.b, "b got traffic after the reloads started");
     assert.equal(new Set(generations).size, 20, "every reload produced a new plan");
