@@ -2,7 +2,7 @@
 // head is filtered and handed to the response policies, the body is streamed to the client with
 // back-pressure (the upstream read pauses while the client socket is full), and every failure becomes
 // a problem reply before the head is sent or a cut connection after it — never a hang, never garbage.
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { ERROR_CODES } from "../errors/codes.ts";
@@ -10,7 +10,7 @@ import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
 import type { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag } from "../pipeline/types.ts";
 import { BodyIdleError, BodyLimitError } from "../server/body-guard.ts";
-import { type AnyResponse, out, problemReply, sendLocal } from "../server/reply.ts";
+import { type AnyResponse, isHttp1, out, problemReply, sendLocal } from "../server/reply.ts";
 import type { Target, UpstreamTimeouts } from "./cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "./hop-by-hop.ts";
 import { classifyUpstreamError } from "./upstream-error.ts";
@@ -84,6 +84,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     ctx.status = view.status;
     const res = this.#res;
     if (res.destroyed) return;
+    if (isHttp1(res)) {
+      // A small response's head, body and end arrive in one parser pass: corked until the next tick they
+      // leave in one writev instead of two socket writes (the largest single cost of a proxied request).
+      res.cork();
+      process.nextTick(uncork, res);
+    }
     out(res).writeHead(view.status, headers as Record<string, string | string[]>);
   }
 
@@ -140,6 +146,10 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (ctx.status === 0) ctx.status = ERROR_CODES.CLIENT_ABORTED.status;
     this.#controller?.abort(new Error("client went away"));
   };
+}
+
+function uncork(res: ServerResponse): void {
+  res.uncork();
 }
 
 /** Copies an upstream response head minus hop-by-hop headers and whatever Connection names. */
