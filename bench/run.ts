@@ -1,23 +1,14 @@
 // `npm run bench`: Portcullis against nginx and a bare node:http + undici forwarder, in the same run, on
-// the same backend, following docs/benchmarks.md. Settings come from the environment (see `settings`).
+// the same backend, following docs/benchmarks.md. Settings come from the environment (lib/settings.ts).
 // Exit code: 0 when every target was measured (or cleanly skipped), 1 when a target failed, 2 when the
 // harness itself broke. A ratio never changes the exit code.
-import { spawnSync } from "node:child_process";
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { type FixedRateResult, runFixedRate } from "./lib/latency.ts";
-import { nginxVersion, startNginx } from "./lib/nginx.ts";
+import { backgroundLoad, describeMachine, prioritize } from "./lib/machine.ts";
+import { startNginx } from "./lib/nginx.ts";
 import {
   cpuTicks,
   freePort,
@@ -36,53 +27,17 @@ import {
 } from "./lib/procs.ts";
 import {
   latencyTable,
-  markdown,
   perRoundTable,
   type RunResult,
   type Summary,
   summarize,
-  type Table,
   text,
   throughputTable,
 } from "./lib/report.ts";
+import { resultMarkdown } from "./lib/result-markdown.ts";
+import { repo, settings } from "./lib/settings.ts";
 import { runWrk, type WrkResult } from "./lib/wrk.ts";
 import { scenarios } from "./scenarios/index.ts";
-
-const repo = fileURLToPath(new URL("..", import.meta.url));
-
-function list(name: string, fallback: string): string[] {
-  return (process.env[name] || fallback)
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name] || fallback);
-  if (!(value > 0)) throw new Error(`${name} must be a positive number, got "${process.env[name]}"`);
-  return value;
-}
-
-const settings = {
-  rounds: positive("ROUNDS", 3),
-  durationS: positive("DURATION", 10),
-  warmupS: positive("WARMUP", 3),
-  connections: positive("CONNECTIONS", 50),
-  /** Fixed-rate latency run: requests per second and seconds; LATENCY=0 skips it. */
-  rate: positive("RATE", 2000),
-  latencyDurationS: positive("LATENCY_DURATION", 10),
-  latency: process.env.LATENCY !== "0",
-  proxies: list("PROXIES", "nginx,bare,portcullis"),
-  scenarios: list("SCENARIOS", "plain"),
-  /** "on" (production default), "off", or "on,off" for both variants. */
-  accessLog: list("ACCESS_LOG", "on"),
-  /** Extra Node.js flags for both Node proxies, e.g. "--max-semi-space-size=16". */
-  nodeFlags: (process.env.NODE_FLAGS ?? "").split(/\s+/).filter(Boolean),
-  /** Nice value for every benchmark process (e.g. -5 on a busy shared machine; needs root). */
-  nice: Number(process.env.NICE || 0),
-  proxyCpu: 0,
-  loadCpu: 1,
-  resultsDir: process.env.RESULTS_DIR || join(repo, "bench/results"),
-};
 
 const NGINX = "nginx (1 worker, upstream keepalive)";
 const BARE = "bare forwarder (node:http + undici Pool)";
@@ -103,16 +58,6 @@ const log = (line: string) => process.stdout.write(`${new Date().toISOString().s
 const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
 const pct = (share: number) => `${Math.round(share * 100)}%`;
 
-/** Share of each CPU that was busy over `ms`, before any benchmark process runs. */
-async function backgroundLoad(ms: number): Promise<number[]> {
-  const before = cpuTicks();
-  const t0 = performance.now();
-  await sleep(ms);
-  const after = cpuTicks();
-  const wall = (performance.now() - t0) * 1000;
-  return after.busy.map((b, i) => (b - before.busy[i]) / wall);
-}
-
 async function main(): Promise<number> {
   for (const proxy of settings.proxies) {
     if (!["nginx", "bare", "portcullis"].includes(proxy))
@@ -124,12 +69,13 @@ async function main(): Promise<number> {
   }
   for (const v of settings.accessLog) if (v !== "on" && v !== "off") throw new Error(`ACCESS_LOG: "${v}"?`);
   procDefaults.nice = settings.nice;
-  if (settings.nice) prioritize(settings.nice);
+  if (settings.nice) prioritize(settings.nice, log);
   const pin = await runPinned("taskset check", "true", [], { cpu: settings.loadCpu, timeoutMs: 5_000 });
   if (pin.code !== 0) throw new Error(`cannot pin to CPU ${settings.loadCpu}: ${pin.stderr.trim()}`);
 
   const dir = mkdtempSync(join(os.tmpdir(), "portcullis-bench-"));
-  const meta = { ...machine(), backgroundLoad: await backgroundLoad(2_000) };
+  tempDir = dir;
+  const meta = { ...describeMachine(repo), backgroundLoad: await backgroundLoad(2_000) };
   log(`Node ${process.version} (${process.execPath}), undici ${meta.undici}, ${meta.nginx}, ${meta.wrk}`);
   log(`${meta.cpus} × ${meta.cpu}, Linux ${meta.kernel}, load average ${meta.loadAverage.join(" ")}`);
   log(
@@ -214,7 +160,7 @@ async function main(): Promise<number> {
   writeFileSync(join(settings.resultsDir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(
     join(settings.resultsDir, "latest.md"),
-    resultMarkdown(meta, backendWrk, tables, warnings, skipped, failures),
+    resultMarkdown(settings, meta, backendWrk, tables, warnings, skipped, failures),
   );
   log(`wrote ${join(settings.resultsDir, "latest.md")} and latest.json`);
 
@@ -484,102 +430,8 @@ function checks(
   return warnings;
 }
 
-function machine() {
-  const wrkVersion = spawnSync("wrk", ["-v"], { encoding: "utf8" });
-  const git = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repo, encoding: "utf8" });
-  // Portcullis runs from the working tree, which may hold work not yet committed.
-  const status = spawnSync("git", ["status", "--porcelain", "--", "src"], { cwd: repo, encoding: "utf8" });
-  const cpu =
-    /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? os.cpus()[0]?.model;
-  return {
-    date: new Date().toISOString(),
-    node: process.version,
-    undici: JSON.parse(readFileSync(join(repo, "node_modules/undici/package.json"), "utf8"))
-      .version as string,
-    nginx: nginxVersion(),
-    wrk: (wrkVersion.stdout || wrkVersion.stderr)
-      .split("\n")[0]
-      .replace(/ Copyright.*/, "")
-      .trim(),
-    cpu,
-    cpus: os.availableParallelism(),
-    kernel: os.release(),
-    loadAverage: os.loadavg().map((n) => n.toFixed(2)),
-    commit: git.stdout.trim() || "unknown",
-    uncommittedSrc: status.stdout.trim() !== "",
-  };
-}
-
-function resultMarkdown(
-  meta: ReturnType<typeof machine> & { backgroundLoad: number[] },
-  backend: WrkResult,
-  tables: { throughput: Table; latency: Table; perRound: Table },
-  warnings: string[],
-  skipped: { target: string; reason: string }[],
-  failures: { target: string; round: number; error: string }[],
-): string {
-  const s = settings;
-  const lines = [
-    "# Benchmark: latest run",
-    "",
-    `${meta.date}, commit ${meta.commit}${meta.uncommittedSrc ? " plus uncommitted changes under src/" : ""}. Node ${meta.node}, undici ${meta.undici}, ${meta.nginx}, ${meta.wrk}.`,
-    `${meta.cpus} × ${meta.cpu}, Linux ${meta.kernel}, load average at start ${meta.loadAverage.join(" ")};`,
-    `other work on the CPUs just before the start: ${meta.backgroundLoad.map(pct).join(" / ")}.`,
-    "",
-    `Proxy on CPU ${s.proxyCpu}; wrk, the fixed-rate client and the backend (nginx \`return 200\`) on CPU ${s.loadCpu}.`,
-    `Each proxy is started fresh per round, warmed up ${s.warmupS} s, then measured with \`wrk -t1 -c${s.connections} -d${s.durationS}s\`;`,
-    `${s.rounds} rounds, proxies interleaved. Ratios are taken inside each round, then the median (min–max) is shown.`,
-    `Node flags for the Node proxies: ${s.nodeFlags.length ? `\`${s.nodeFlags.join(" ")}\`` : "none"}; nice ${s.nice}.`,
-    "",
-    `Backend alone: ${fmtInt(backend.reqPerSec)} req/s.`,
-    "",
-    "## Throughput (closed loop, saturation)",
-    "",
-    markdown(tables.throughput),
-    "",
-  ];
-  if (s.latency) {
-    lines.push(
-      `## Latency at a fixed ${s.rate} req/s (open loop, ${s.latencyDurationS} s, medians of rounds)`,
-      "",
-      markdown(tables.latency),
-      "",
-    );
-  }
-  lines.push("## Every round", "", markdown(tables.perRound), "");
-  const notes = [
-    ...warnings.map((w) => `- Warning: ${w}`),
-    ...skipped.map((x) => `- Skipped ${x.target}: ${x.reason}`),
-    ...failures.map((f) => `- Failed ${f.target} (round ${f.round}): ${f.error.split("\n")[0]}`),
-  ];
-  if (notes.length) lines.push("## Notes", "", ...notes, "");
-  return lines.join("\n");
-}
-
-/**
- * With autogroup scheduling (Linux's default on desktops and here), CPU time is shared between sessions
- * first and per-process nice values count only inside a session; so the session's own nice is set too,
- * and put back on exit.
- */
-function prioritize(nice: number): void {
-  const file = "/proc/self/autogroup";
-  let previous: string | undefined;
-  try {
-    previous = /nice (-?\d+)/.exec(readFileSync(file, "utf8"))?.[1];
-    writeFileSync(file, String(nice));
-  } catch (e) {
-    log(`NICE: could not set the session's priority (${(e as Error).message}); per-process nice only`);
-    return;
-  }
-  if (previous !== undefined) {
-    process.on("exit", () => {
-      try {
-        writeFileSync(file, previous);
-      } catch {}
-    });
-  }
-}
-
+/** Removed when the run is interrupted; kept when a proxy or the harness fails, for its logs. */
+let tempDir: string | undefined;
 let watchdog: NodeJS.Timeout | undefined;
 function arm(): void {
   const perRun =
@@ -601,6 +453,7 @@ process.on("exit", killAllSync);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(sig, () => {
     killAllSync();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     process.exit(130);
   });
 }
@@ -613,6 +466,7 @@ main().then(
   (e: unknown) => {
     clearTimeout(watchdog);
     console.error(`bench: harness failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    if (tempDir) console.error(`bench: logs kept in ${tempDir}`);
     killAllSync();
     process.exitCode = 2;
   },
