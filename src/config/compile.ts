@@ -2,7 +2,7 @@
 // the router tables, each route's policy chain, upstream pools, the trusted-proxy matcher.
 import { buildChain, createPolicy, type PolicyInstance } from "../pipeline/chain.ts";
 import { PolicyConfigError } from "../pipeline/types.ts";
-import { compileRouter, validateRouterEntries } from "../routing/router.ts";
+import { compileRouterSteps } from "../routing/router.ts";
 import type { RouterEntry } from "../routing/types.ts";
 import { compileTrust } from "../server/forwarded.ts";
 import { UpstreamCluster } from "../upstream/cluster.ts";
@@ -10,6 +10,7 @@ import type { PoolRegistry } from "../upstream/pools.ts";
 import { hygieneOf, limitsOf } from "./defaults.ts";
 import type { CompiledRoute, RuntimePlan } from "./plan.ts";
 import type { Config } from "./schema.ts";
+import { runSliced, runToEnd, type Steps } from "./slicing.ts";
 
 export interface CompileIssue {
   /** JSON pointer into the config, e.g. /routes/3/match/path. */
@@ -21,7 +22,21 @@ export type CompileResult = { ok: true; plan: RuntimePlan } | { ok: false; issue
 
 let generations = 0;
 
+/** Compiles in one go (startup, `validate`). */
 export function compilePlan(config: Config, pools: PoolRegistry): CompileResult {
+  return runToEnd(compileSteps(config, pools));
+}
+
+/** Compiles in slices of a few milliseconds, giving the event loop back in between (reloads). */
+export function compilePlanSliced(
+  config: Config,
+  pools: PoolRegistry,
+  sliceMs?: number,
+): Promise<CompileResult> {
+  return runSliced(compileSteps(config, pools), sliceMs);
+}
+
+function* compileSteps(config: Config, pools: PoolRegistry): Steps<CompileResult> {
   const issues: CompileIssue[] = [];
   const policy = (name: string, options: unknown, path: string): PolicyInstance | undefined => {
     try {
@@ -56,12 +71,14 @@ export function compilePlan(config: Config, pools: PoolRegistry): CompileResult 
   });
 
   const entries: RouterEntry<CompiledRoute>[] = [];
-  config.routes.forEach((route, index) => {
+  for (let index = 0; index < config.routes.length; index++) {
+    if (index % 64 === 63) yield;
+    const route = config.routes[index];
     const upstream = upstreams.get(route.upstream);
     if (upstream === undefined) {
       if (!broken.has(route.upstream))
         issues.push({ path: `/routes/${index}/upstream`, message: `no upstream named "${route.upstream}"` });
-      return;
+      continue;
     }
     // A route's policy replaces the global policy of the same name (route over global).
     const instances = new Map(globals);
@@ -80,13 +97,11 @@ export function compilePlan(config: Config, pools: PoolRegistry): CompileResult 
         preserveHost: route.preserveHost === true,
       }),
     });
-  });
+  }
 
-  let router: RuntimePlan["router"] | undefined;
-  const routeErrors = validateRouterEntries(entries);
+  const { router, errors: routeErrors } = yield* compileRouterSteps(entries);
   for (const err of routeErrors)
     issues.push({ path: `/routes/${err.routeIndex}/${err.field}`, message: err.message });
-  if (routeErrors.length === 0) router = compileRouter(entries);
 
   let trust: RuntimePlan["trust"];
   try {

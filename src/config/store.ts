@@ -4,9 +4,10 @@
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { PoolRegistry } from "../upstream/pools.ts";
-import { compilePlan, releasePlan } from "./compile.ts";
+import { compilePlan, compilePlanSliced, releasePlan } from "./compile.ts";
 import { sortIssues } from "./config-error.ts";
 import { type ConfigIssue, loadConfigFile, locate } from "./load.ts";
+import { OffThreadLoader } from "./off-thread-loader.ts";
 import type { RuntimePlan } from "./plan.ts";
 import type { Config } from "./schema.ts";
 
@@ -24,6 +25,7 @@ export class PlanStore {
   #running: Promise<ReloadOutcome> | undefined;
   #queued: Promise<ReloadOutcome> | undefined;
   #queuedFile = "";
+  readonly #loader = new OffThreadLoader();
 
   constructor(initial: RuntimePlan, pools: PoolRegistry, events: StoreEvents = {}) {
     this.current = initial;
@@ -75,7 +77,7 @@ export class PlanStore {
     const started = performance.now();
     let outcome: ReloadOutcome;
     try {
-      outcome = await loadAndCompile(file, this.pools);
+      outcome = await this.#loadAndCompileOffLoop(file);
     } catch (err) {
       // A fault in compiling must not become an unhandled rejection (SIGHUP, watcher) that stops a gateway
       // which is serving fine: it is reported like any other refused reload.
@@ -100,6 +102,37 @@ export class PlanStore {
 
   close(): void {
     this.#watcher?.close();
+    void this.#loader.close();
+  }
+
+  /**
+   * Reloads must not stall requests in flight: the file is read, parsed and validated on a worker
+   * thread, and the plan is compiled here in slices of a few milliseconds. Positions for compile issues
+   * come from the worker, which keeps the parsed file. If the worker itself fails, the reload is done
+   * on this thread instead — slower for traffic, but the new config still gets its answer.
+   */
+  async #loadAndCompileOffLoop(file: string): Promise<ReloadOutcome> {
+    let loaded: Awaited<ReturnType<OffThreadLoader["load"]>>;
+    try {
+      loaded = await this.#loader.load(file);
+    } catch {
+      return loadAndCompile(file, this.pools);
+    }
+    if (!loaded.ok) return { ok: false, issues: loaded.errors };
+    const compiled = await compilePlanSliced(loaded.config, this.pools);
+    if (compiled.ok) return compiled;
+    const positions = await this.#loader.locate(compiled.issues.map((i) => i.path)).catch(() => undefined);
+    return {
+      ok: false,
+      issues: sortIssues(
+        compiled.issues.map((issue, i) => ({
+          file,
+          ...(positions?.[i] ?? { line: 1, column: 1 }),
+          path: issue.path,
+          message: issue.message,
+        })),
+      ),
+    };
   }
 }
 
