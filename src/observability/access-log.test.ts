@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { type AccessRecord, createAccessLogger, noopAccessLog } from "./access-log.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, flushLogger } from "./logger.ts";
 import { captureLog } from "./testing.ts";
 
 function record(over: Partial<AccessRecord> = {}): AccessRecord {
@@ -157,5 +160,29 @@ describe("createAccessLogger", () => {
     assert.equal(access, noopAccessLog);
     access(record());
     assert.equal(cap.text(), "");
+  });
+
+  test("a buffered destination gets each turn's lines in one write, in order, none lost on flush", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portcullis-access-"));
+    try {
+      const file = join(dir, "access.log");
+      const logger = createLogger({ level: "info", destination: file });
+      const access = createAccessLogger(logger, true);
+      for (let i = 0; i < 300; i++) access(record({ requestId: `r${i}` }));
+      logger.info("after");
+      await flushLogger(logger);
+      const lines = readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Line);
+      const ids = lines.filter((l) => l.http).map((l) => l.http.request.id);
+      assert.deepEqual(
+        ids,
+        Array.from({ length: 300 }, (_, i) => `r${i}`),
+      );
+      assert.equal(lines.length, 301);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

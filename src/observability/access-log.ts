@@ -45,6 +45,8 @@ const sym = pino.symbols;
 interface Destination {
   write(s: string): unknown;
   lastLevel?: number;
+  /** sonic-boom's mode; absent on plain writable streams (tests), which get every line at once. */
+  sync?: boolean;
 }
 
 const EVENT_HEAD =
@@ -62,11 +64,30 @@ export function createAccessLogger(logger: Logger, enabled: boolean): AccessLogF
   const messageKey = `,${JSON.stringify(internals[sym.messageKeySym])}:`;
   // pino.multistream routes by the level of the last line; tell it this one is info.
   const needsLevel = stream[sym.needsMetadataGsym] === true;
-  return (r) => {
-    if (needsLevel) stream.lastLevel = ACCESS_LEVEL;
+  const line = (r: AccessRecord): string => {
     const path = stripQuery(r.path);
     const message = JSON.stringify(`${r.method} ${path} ${r.status}`);
-    stream.write(`${head}${time()}${bindings}${formatAccessFields(r, path)}${messageKey}${message}}\n`);
+    return `${head}${time()}${bindings}${formatAccessFields(r, path)}${messageKey}${message}}\n`;
+  };
+  // An asynchronous (buffered) destination gets the lines of one event-loop turn in one write.
+  // sonic-boom measures the byte length of its whole pending buffer on every write() call, so one
+  // write per line costs O(buffer) each — measured 6.4 µs a line at 4 KiB, more at larger buffers.
+  if (stream.sync === false) {
+    let pending = "";
+    const flush = () => {
+      const text = pending;
+      pending = "";
+      if (needsLevel) stream.lastLevel = ACCESS_LEVEL;
+      stream.write(text);
+    };
+    return (r) => {
+      if (pending === "") setImmediate(flush);
+      pending += line(r);
+    };
+  }
+  return (r) => {
+    if (needsLevel) stream.lastLevel = ACCESS_LEVEL;
+    stream.write(line(r));
   };
 }
 
