@@ -3,13 +3,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
+import { createPki } from "./helpers/certs.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { rawRequest } from "./helpers/raw.ts";
-import { startH2cUpstream, startUpstream, type TestUpstream } from "./helpers/upstream.ts";
+import {
+  startH2cUpstream,
+  startH2TlsUpstream,
+  startUpstream,
+  type TestUpstream,
+} from "./helpers/upstream.ts";
 
 describe("proxying", () => {
   let up: TestUpstream;
   let h2: TestUpstream;
+  let h2tls: TestUpstream;
   let gw: TestGateway;
   let trustedGw: TestGateway;
 
@@ -31,13 +38,22 @@ describe("proxying", () => {
       res.end(payload);
     });
     h2 = await startH2cUpstream();
+    const pki = createPki();
+    h2tls = await startH2TlsUpstream(pki.leaf("up", ["up.example.test"]));
     const config = baseConfig({
       upstreams: [
+        {
+          name: "secure",
+          targets: [{ url: h2tls.url }],
+          http2: true,
+          tls: { ca: pki.caPath, serverName: "up.example.test" },
+        },
         { name: "one", targets: [{ url: up.url }] },
         { name: "two", targets: [{ url: h2.url }], http2: true },
       ],
       routes: [
         { name: "h2", match: { path: "/h2" }, upstream: "two", stripPrefix: true },
+        { name: "secure", match: { path: "/secure" }, upstream: "secure" },
         { name: "all", match: { path: "/" }, upstream: "one" },
       ],
     });
@@ -49,6 +65,7 @@ describe("proxying", () => {
     await trustedGw.close();
     await up.close();
     await h2.close();
+    await h2tls.close();
   });
 
   test("forwards method, normalized path and query; sets X-Forwarded-* and Forwarded", async () => {
@@ -124,6 +141,13 @@ describe("proxying", () => {
     assert.equal(seen.h2, true);
     assert.equal(seen.url, "/over?q=1");
     assert.equal(seen.headers["x-forwarded-for"], "127.0.0.1");
+  });
+
+  test("HTTP/2 over TLS upstreams, verified against a configured CA and server name", async () => {
+    const res = await request(`${gw.url}/secure/x`, { method: "POST", body: "hello" });
+    assert.equal(res.statusCode, 200);
+    const seen = (await res.body.json()) as { url: string; alpn: string; bodyLength: number };
+    assert.deepEqual(seen, { url: "/secure/x", alpn: "h2", bodyLength: 5 });
   });
 
   test("request and response bodies stream both ways", async () => {

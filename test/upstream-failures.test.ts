@@ -1,6 +1,8 @@
 // Hung, refused, reset and malformed backends: a problem reply inside the timeout, never a hang and
 // never garbage relayed to the client.
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
 import { baseConfig, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
@@ -9,8 +11,12 @@ import { closedPort, startRawUpstream, startUpstream, type TestUpstream } from "
 describe("upstream failures", () => {
   const ups: TestUpstream[] = [];
   let gw: TestGateway;
+  let blackhole: ChildProcess;
 
   before(async () => {
+    blackhole = spawn("python3", [new URL("./helpers/backlog.py", import.meta.url).pathname, "60"]);
+    const [portLine] = (await once(blackhole.stdout!, "data")) as [Buffer];
+    const blackholePort = Number(portLine.toString().trim());
     const hung = await startRawUpstream(() => {}); // accepts, never answers
     const reset = await startRawUpstream((s) => s.once("data", () => s.resetAndDestroy()));
     const garbage = await startRawUpstream((s) => s.once("data", () => s.end("HTTP/1.1 2xx WHAT\r\n\r\n")));
@@ -32,6 +38,7 @@ describe("upstream failures", () => {
         upstreams: [
           { name: "hung", targets: [{ url: hung.url }], timeouts: fast },
           { name: "refused", targets: [{ url: `http://127.0.0.1:${refused}` }], timeouts: fast },
+          { name: "blackhole", targets: [{ url: `http://127.0.0.1:${blackholePort}` }], timeouts: fast },
           { name: "reset", targets: [{ url: reset.url }], timeouts: fast },
           { name: "garbage", targets: [{ url: garbage.url }], timeouts: fast },
           { name: "badheader", targets: [{ url: badHeader.url }], timeouts: fast },
@@ -40,7 +47,7 @@ describe("upstream failures", () => {
           { name: "slow", targets: [{ url: slow.url }] },
         ],
         routes: [
-          ...["hung", "refused", "reset", "garbage", "badheader", "short", "stall"].map((n) => ({
+          ...["hung", "refused", "blackhole", "reset", "garbage", "badheader", "short", "stall"].map((n) => ({
             name: n,
             match: { path: `/${n}` },
             upstream: n,
@@ -53,6 +60,7 @@ describe("upstream failures", () => {
   after(async () => {
     await gw.close();
     for (const u of ups) await u.close();
+    blackhole.kill();
   });
 
   async function problem(path: string) {
@@ -67,6 +75,13 @@ describe("upstream failures", () => {
     assert.equal(res.statusCode, 504);
     assert.equal(body.code, "UPSTREAM_TIMEOUT");
     assert.equal(res.headers["content-type"], "application/problem+json");
+    assert.ok(ms < 3_000, `took ${ms} ms`);
+  });
+
+  test("a connection that cannot be established gets 504 UPSTREAM_CONNECT_TIMEOUT within connectMs", async () => {
+    const { res, body, ms } = await problem("/blackhole");
+    assert.equal(res.statusCode, 504);
+    assert.equal(body.code, "UPSTREAM_CONNECT_TIMEOUT");
     assert.ok(ms < 3_000, `took ${ms} ms`);
   });
 

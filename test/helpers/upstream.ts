@@ -1,4 +1,5 @@
 // Real upstream servers on port 0 for integration tests.
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
@@ -91,6 +92,36 @@ export async function startH2cUpstream(): Promise<TestUpstream> {
     port,
     seen,
     server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An HTTP/2-over-TLS upstream (ALPN h2 only) that echoes path, ALPN and body size. */
+export async function startH2TlsUpstream(leaf: { cert: string; key: string }): Promise<TestUpstream> {
+  const server = http2.createSecureServer({ cert: readFileSync(leaf.cert), key: readFileSync(leaf.key) });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => sessions.add(s));
+  server.on("stream", (stream, headers) => {
+    let bodyLength = 0;
+    stream.on("data", (c: Buffer) => {
+      bodyLength += c.length;
+    });
+    stream.on("end", () => {
+      const alpn = stream.session?.alpnProtocol;
+      stream.respond({ ":status": 200, "content-type": "application/json" });
+      stream.end(JSON.stringify({ url: headers[":path"], alpn, bodyLength }));
+    });
+  });
+  const port = await listening(server as unknown as http2.Http2Server);
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    seen: [],
+    server: server as unknown as http2.Http2Server,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sessions) s.destroy();
