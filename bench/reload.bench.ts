@@ -26,6 +26,7 @@ import type { RouteConfig } from "../src/config/schema.ts";
 import { startGateway } from "../src/gateway.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { PoolRegistry } from "../src/upstream/pools.ts";
+import { HOST_GROUPS, mixedRoute } from "./lib/route-mix.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,25 +49,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 // The config: the router benchmark's mix (50 exact hosts, 10 wildcard hosts, any host; 30% exact, 30%
 // prefix, 35% template, 5% regex paths; some methods and header matchers) plus a few policies.
 
-const GROUPS = 61;
+const GROUPS = HOST_GROUPS;
 function routeConfig(i: number): RouteConfig {
-  const kind = i % 20;
-  const base = `/api/v${i % 3}/res${i}`;
-  const match: RouteConfig["match"] =
-    kind < 6
-      ? { path: `${base}/status`, pathType: "exact" }
-      : kind < 12
-        ? { path: base, pathType: "prefix" }
-        : kind < 19
-          ? { path: `${base}/:id/parts/:partId`, pathType: "template" }
-          : { path: `/re${i}/(?<year>\\d{4})/(?<slug>[a-z-]+)`, pathType: "regex" };
-  const g = i % GROUPS;
-  if (g < 50) match.hosts = [`svc${g}.example.com`];
-  else if (g < 60) match.hosts = [`*.tenant${g - 50}.example.com`];
-  if (i % 7 === 0) match.methods = ["GET", "POST"];
-  if (i % 11 === 0) match.headers = { "x-tenant": { present: true } };
-  const route: RouteConfig = { name: `r${i}`, upstream: `u${i % 4}`, match };
-  if (i % 13 === 0) route.priority = 1;
+  const route = mixedRoute(i, `u${i % 4}`);
   if (i % 50 === 0) route.policies = { headers: { request: { set: { "x-route": `r${i}` } } } };
   if (i % 97 === 0) route.policies = { cors: { origins: [`https://app${i}.example.com`] } };
   return route;

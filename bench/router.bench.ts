@@ -1,9 +1,9 @@
 // Router micro-benchmark: compiles 5,000 mixed routes and measures match time for hits of each path type
 // and for misses. Run: node_modules/.bin/node bench/router.bench.ts [--routes 5000] [--iterations 1000000]
 import { parseArgs } from "node:util";
-import type { RouteConfig } from "../src/config/schema.ts";
 import { compileRouter } from "../src/routing/router.ts";
 import type { MatchInput, Router, RouterEntry } from "../src/routing/types.ts";
+import { EXACT_HOSTS, HOST_GROUPS, mixedRoute } from "./lib/route-mix.ts";
 
 const { values } = parseArgs({
   options: {
@@ -14,34 +14,7 @@ const { values } = parseArgs({
 const ROUTES = Number(values.routes);
 const ITERATIONS = Number(values.iterations);
 
-const EXACT_HOSTS = 50;
-const WILDCARD_HOSTS = 10;
-/** Host group of route i: 50 exact hosts, 10 wildcard suffixes, then "any host". */
-function hostsOf(i: number): string[] | undefined {
-  const g = i % (EXACT_HOSTS + WILDCARD_HOSTS + 1);
-  if (g < EXACT_HOSTS) return [`svc${g}.example.com`];
-  if (g < EXACT_HOSTS + WILDCARD_HOSTS) return [`*.tenant${g - EXACT_HOSTS}.example.com`];
-  return undefined;
-}
-
-/** 30% exact, 30% prefix, 35% template, 5% regex; a few methods and header matchers sprinkled in. */
-function routeConfig(i: number): RouteConfig {
-  const kind = i % 20;
-  const base = `/api/v${i % 3}/res${i}`;
-  const match: RouteConfig["match"] =
-    kind < 6
-      ? { path: `${base}/status`, pathType: "exact" }
-      : kind < 12
-        ? { path: base, pathType: "prefix" }
-        : kind < 19
-          ? { path: `${base}/:id/parts/:partId`, pathType: "template" }
-          : { path: `/re${i}/(?<year>\\d{4})/(?<slug>[a-z-]+)`, pathType: "regex" };
-  const hosts = hostsOf(i);
-  if (hosts) match.hosts = hosts;
-  if (i % 7 === 0) match.methods = ["GET", "POST"];
-  if (i % 11 === 0) match.headers = { "x-tenant": { present: true } };
-  return { name: `r${i}`, upstream: "u", match, priority: i % 13 === 0 ? 1 : 0 };
-}
+const routeConfig = (i: number) => mixedRoute(i, "u");
 
 const entries: RouterEntry<number>[] = Array.from({ length: ROUTES }, (_, i) => ({
   config: routeConfig(i),
@@ -58,7 +31,7 @@ const coldMs = timeCompile();
 const warm = Array.from({ length: 5 }, timeCompile).sort((a, b) => a - b);
 const router: Router<number> = compileRouter(entries);
 
-const GROUPS = EXACT_HOSTS + WILDCARD_HOSTS + 1;
+const GROUPS = HOST_GROUPS;
 type HostKind = "exact" | "wildcard" | "any";
 /** A route of the wanted path kind and host kind without method/header limits, and a host it serves. */
 function pick(kind: number, hostKind: HostKind): [number, string] {
