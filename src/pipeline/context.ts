@@ -16,6 +16,10 @@ export class RequestContext implements RequestView {
   path = "";
   query = "";
   clientIp = "";
+  /** The TCP peer (a proxy when trusted proxies are configured), IPv4-mapped IPv6 unmapped. */
+  peer = "";
+  /** Host (or :authority, or the absolute-form target's authority) as sent, port included. */
+  authority = "";
   routeName = "-";
   params: Readonly<Record<string, string>> = NO_PARAMS;
   upstreamHeaders: HeaderBag = NO_PARAMS as HeaderBag;

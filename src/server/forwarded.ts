@@ -34,8 +34,16 @@ function forwardedNode(ip: string): string {
   return isIPv6(ip) ? `"[${ip}]"` : ip;
 }
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+let lastHost = "";
+let lastQuoted = "";
+
+/** RFC 7239 §4: a value that is not a token is a quoted-string. Hosts repeat, so the last one is kept. */
 function quoteIfNeeded(value: string): string {
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
+  if (value === lastHost) return lastQuoted;
+  lastHost = value;
+  lastQuoted = TOKEN.test(value) ? value : `"${value.replace(/["\\]/g, "\\$&")}"`;
+  return lastQuoted;
 }
 
 function firstValue(v: string | string[] | undefined): string | undefined {

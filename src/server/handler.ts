@@ -6,7 +6,7 @@ import type { Http2ServerRequest } from "node:http2";
 import type { Readable } from "node:stream";
 import type { CompiledRoute, RuntimePlan } from "../config/plan.ts";
 import type { PlanStore } from "../config/store.ts";
-import { type Chain, runRequestHooks } from "../pipeline/chain.ts";
+import { runRequestHooks } from "../pipeline/chain.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
 import type { MatchResult } from "../routing/types.ts";
@@ -66,6 +66,7 @@ export function createRequestHandler(deps: HandlerDeps, protocol: "http" | "http
 function admit(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): LocalReply | undefined {
   const { limits, hygiene } = plan;
   const peer = unmapIPv4(req.socket?.remoteAddress ?? "");
+  ctx.peer = peer;
   ctx.clientIp = peer;
   const url = req.url ?? "";
   if (url.length > limits.maxUrlLength)
@@ -84,7 +85,8 @@ function admit(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): LocalRe
   const target = normalizePath(url, hygiene);
   if (!target.ok) return problemReply("INVALID_PATH", target.reason);
   // RFC 9112 §3.2.2: an absolute-form target's authority overrides Host.
-  ctx.host = hostWithoutPort(target.authority === "" ? check.host : target.authority);
+  ctx.authority = target.authority === "" ? check.host : target.authority;
+  ctx.host = hostWithoutPort(ctx.authority);
   ctx.path = target.path;
   ctx.query = target.query;
   if (plan.trust !== undefined)
@@ -115,44 +117,40 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
   ctx.routeName = r.name;
   ctx.params = match.params;
   ctx.upstreamName = r.upstream.name;
-  const authority =
-    (req as Http2ServerRequest).authority ?? (ctx.headers.host as string | undefined) ?? ctx.host;
-  ctx.upstreamHeaders = upstreamHeaders(ctx, req, authority, r.preserveHost, plan);
+  ctx.upstreamHeaders = upstreamHeaders(ctx, r.preserveHost, plan);
   const path = ctx.query === "" ? match.upstreamPath : `${match.upstreamPath}?${ctx.query}`;
 
   const out = runRequestHooks(r.chain, ctx);
-  if (out === undefined) forward(req, res, ctx, r.chain, plan, path);
+  if (out === undefined) forward(req, res, ctx, r, plan, path);
   else if (out instanceof Promise) {
     out.then(
       (reply) =>
-        reply === undefined
-          ? forward(req, res, ctx, r.chain, plan, path)
-          : sendLocal(ctx, res, reply, r.chain),
+        reply === undefined ? forward(req, res, ctx, r, plan, path) : sendLocal(ctx, res, reply, r.chain),
       (err: unknown) => sendLocal(ctx, res, problemReply("INTERNAL", (err as Error).message), r.chain),
     );
   } else sendLocal(ctx, res, out, r.chain);
+}
 
-  function forward(
-    req: AnyRequest,
-    res: AnyResponse,
-    ctx: RequestContext,
-    chain: Chain,
-    plan: RuntimePlan,
-    path: string,
-  ): void {
-    if (res.destroyed) return;
-    ProxyCall.start({
-      ctx,
-      res,
-      chain,
-      target: r.upstream.pick(),
-      path,
-      headers: ctx.upstreamHeaders,
-      body: requestBody(req, ctx, plan),
-      timeouts: r.timeouts,
-      now,
-    });
-  }
+function forward(
+  req: AnyRequest,
+  res: AnyResponse,
+  ctx: RequestContext,
+  r: CompiledRoute,
+  plan: RuntimePlan,
+  path: string,
+): void {
+  if (res.destroyed) return;
+  ProxyCall.start({
+    ctx,
+    res,
+    chain: r.chain,
+    target: r.upstream.pick(),
+    path,
+    headers: ctx.upstreamHeaders,
+    body: requestBody(req, ctx, plan),
+    timeouts: r.timeouts,
+    now,
+  });
 }
 
 /**
@@ -172,13 +170,7 @@ function preflightMatch(
 }
 
 /** The client's headers minus hop-by-hop ones, plus the gateway's own (which a client cannot strip). */
-function upstreamHeaders(
-  ctx: RequestContext,
-  req: AnyRequest,
-  authority: string,
-  preserveHost: boolean,
-  plan: RuntimePlan,
-): HeaderBag {
+function upstreamHeaders(ctx: RequestContext, preserveHost: boolean, plan: RuntimePlan): HeaderBag {
   const src = ctx.headers;
   const out: HeaderBag = {};
   const listed = connectionTokens(src.connection);
@@ -187,11 +179,10 @@ function upstreamHeaders(
     if (listed?.has(name)) continue;
     out[name] = src[name];
   }
-  if (preserveHost) out.host = authority;
+  if (preserveHost) out.host = ctx.authority;
   else delete out.host;
-  const peer = unmapIPv4(req.socket?.remoteAddress ?? "");
-  const trusted = plan.trust?.(peer, 0) === true;
-  setForwardedHeaders(out, src, peer, trusted, ctx.protocol, authority);
+  const trusted = plan.trust?.(ctx.peer, 0) === true;
+  setForwardedHeaders(out, src, ctx.peer, trusted, ctx.protocol, ctx.authority);
   out["x-request-id"] = ctx.id;
   return out;
 }
