@@ -158,4 +158,30 @@ describe("proxying", () => {
     const log = gw.logs().find((l) => (l.url as { path?: string } | undefined)?.path === "/upload");
     assert.equal((log!.http as { request: { body: { bytes: number } } }).request.body.bytes, size);
   });
+
+  test("Expect: 100-continue is answered by the gateway once the request is admitted, never forwarded", async () => {
+    const body = "x".repeat(2048);
+    const ok = await rawRequest(
+      gw.port,
+      [
+        `POST /expect HTTP/1.1\r\nHost: a.example\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+        150,
+        body,
+      ],
+      2_000,
+    );
+    assert.match(ok.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+    const seen = up.seen.at(-1)!;
+    assert.equal(seen.url, "/expect");
+    assert.equal(seen.body.length, body.length);
+    assert.equal(seen.headers.expect, undefined);
+    // Refused by its headers: no 100 Continue, the final status straight away.
+    const refused = await rawRequest(
+      gw.port,
+      "POST /a%2Fb HTTP/1.1\r\nHost: a.example\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n",
+      1_000,
+    );
+    assert.equal(refused.status, 400);
+    assert.doesNotMatch(refused.text, /100 Continue/);
+  });
 });

@@ -16,7 +16,7 @@ import { BodyGuard } from "./body-guard.ts";
 import { clientAddress, setForwardedHeaders, unmapIPv4 } from "./forwarded.ts";
 import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
 import { normalizePath } from "./hygiene/normalize-path.ts";
-import { type AnyResponse, isClosing, isHttp1, problemReply, sendLocal } from "./reply.ts";
+import { type AnyResponse, isClosing, isHttp1, out, problemReply, sendLocal } from "./reply.ts";
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 
@@ -140,6 +140,9 @@ function forward(
   path: string,
 ): void {
   if (res.destroyed) return;
+  // The listeners route "Expect: 100-continue" here instead of letting Node answer it at once, so a
+  // request refused by its headers (413, 401, 404...) is refused before the client sends its body.
+  if (ctx.headers.expect !== undefined) out(res).writeContinue();
   ProxyCall.start({
     ctx,
     res,
@@ -176,7 +179,8 @@ function upstreamHeaders(ctx: RequestContext, preserveHost: boolean, plan: Runti
   const listed = connectionTokens(src.connection);
   for (const name in src) {
     if (name.charCodeAt(0) === 58 /* ":" h2 pseudo-header */ || HOP_BY_HOP.has(name)) continue;
-    if (listed?.has(name)) continue;
+    // The gateway answers Expect itself (forward() sends 100 Continue once the request is admitted).
+    if (listed?.has(name) || name === "expect") continue;
     out[name] = src[name];
   }
   if (preserveHost) out.host = ctx.authority;

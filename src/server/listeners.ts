@@ -128,6 +128,9 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       routePriorKnowledge(server, h2c);
     }
   }
+  // "Expect: 100-continue" reaches the handler, which says Continue only once the request is admitted.
+  server.on("checkContinue", opts.onRequest);
+  h2c?.on("checkContinue", opts.onRequest);
   applyHttp1Limits(server, limits);
   if (config.tls && h2) (server as http2.Http2SecureServer).setTimeout(limits.keepAliveTimeoutMs);
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) =>

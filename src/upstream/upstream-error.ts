@@ -32,9 +32,12 @@ export function classifyUpstreamError(err: unknown): ErrorCode {
     case "ERR_HTTP2_SESSION_ERROR":
     case "ERR_HTTP2_GOAWAY_SESSION":
       return "UPSTREAM_RESET";
+    // undici refused what the gateway asked it to send: a gateway fault, not the upstream's.
+    case "UND_ERR_INVALID_ARG":
+    case "UND_ERR_NOT_SUPPORTED":
+      return "INTERNAL";
     case "UND_ERR_RES_CONTENT_LENGTH_MISMATCH":
     case "UND_ERR_RES_EXCEEDED_MAX_SIZE":
-    case "UND_ERR_INVALID_ARG":
     case "ERR_HTTP2_INVALID_HEADER_VALUE":
     case "ERR_HTTP2_ERROR":
       return "UPSTREAM_PROTOCOL_ERROR";
