@@ -63,7 +63,7 @@ test("invalid files, duplicate keys and interpolation still report every issue w
       [22, "/log/levl"],
     ],
   );
-  const env = loadConfigText(tricky.replace('"127.0.0.1"', '"${ADDR}"'), {
+  const env = loadConfigText(tricky.replace('"127.0.0.1"', '"$' + '{ADDR}"'), {
     file,
     env: { ADDR: "127.0.0.2" },
   });
