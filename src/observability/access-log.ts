@@ -76,19 +76,24 @@ export function createAccessLogger(logger: Logger, enabled: boolean): AccessLogF
   // is a thread-pool round trip (about 16 µs of CPU here), so one write() per line cost several µs a
   // line. Batches leave at least every BATCH_MS and on flushLogger().
   if (stream.sync === false) {
-    let pending = "";
+    let pending: string[] = [];
+    let chars = 0;
     const flush = () => {
-      if (pending === "") return;
-      const text = pending;
-      pending = "";
+      if (pending.length === 0) return;
+      // join() builds one flat string; `+=` would leave a deep rope for the write to flatten.
+      const text = pending.join("");
+      pending = [];
+      chars = 0;
       if (needsLevel) stream.lastLevel = ACCESS_LEVEL;
       stream.write(text);
     };
     setInterval(flush, BATCH_MS).unref();
     onLoggerFlush(logger, flush);
     return (r) => {
-      pending += line(r);
-      if (pending.length >= BATCH_CHARS) flush();
+      const l = line(r);
+      pending.push(l);
+      chars += l.length;
+      if (chars >= BATCH_CHARS) flush();
     };
   }
   return (r) => {
