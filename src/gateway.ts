@@ -6,7 +6,7 @@ import { type ConfigIssue, formatIssues, loadConfigFile, locate } from "./config
 import type { RuntimePlan } from "./config/plan.ts";
 import { compileLoaded, PlanStore, type ReloadOutcome } from "./config/store.ts";
 import { ERROR_CODES } from "./errors/codes.ts";
-import { type AccessLogFn, createAccessLogger } from "./observability/access-log.ts";
+import { type AccessLogFn, createAccessLogger, noopAccessLog } from "./observability/access-log.ts";
 import { createLogger, flushLogger, type Logger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
 import type { RequestContext } from "./pipeline/context.ts";
@@ -146,25 +146,26 @@ export class Gateway {
     ) {
       this.metrics.recordUpstreamError(ctx.upstreamName, ctx.flag);
     }
+    if (this.#access === noopAccessLog) return;
     const ua = ctx.headers["user-agent"];
     this.#access({
       requestId: ctx.id,
       method: ctx.method,
       host: ctx.host,
       path: ctx.path,
-      protocol: `HTTP/${ctx.httpVersion}`,
+      protocol: ctx.httpVersion === "1.1" ? "HTTP/1.1" : `HTTP/${ctx.httpVersion}`,
       clientIp: ctx.clientIp,
-      ...(typeof ua === "string" ? { userAgent: ua } : {}),
+      userAgent: typeof ua === "string" ? ua : undefined,
       route: ctx.routeName,
-      ...(ctx.upstreamName ? { upstream: ctx.upstreamName } : {}),
-      ...(ctx.target ? { target: ctx.target } : {}),
+      upstream: ctx.upstreamName,
+      target: ctx.target,
       status: ctx.status,
       bytesIn: ctx.bytesIn,
       bytesOut: ctx.bytesOut,
       durationMs,
-      ...(upstreamMs === undefined ? {} : { upstreamDurationMs: upstreamMs }),
+      upstreamDurationMs: upstreamMs,
       flag: ctx.flag,
-      ...(ctx.errorCode ? { errorCode: ctx.errorCode } : {}),
+      errorCode: ctx.errorCode,
     });
   }
 
