@@ -60,6 +60,26 @@ function http1Options(limits: Limits): http.ServerOptions {
   };
 }
 
+function http2Options(limits: Limits): http2.ServerOptions {
+  return {
+    settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 128 },
+    maxSessionMemory: 32,
+  };
+}
+
+/** Requests go to the shared handler; sessions are tracked so shutdown can send GOAWAY to each. */
+function serveHttp2(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  onRequest: RequestListener,
+  sessions: Set<Http2Session>,
+): void {
+  server.on("request", onRequest);
+  server.on("session", (s: Http2Session) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+}
+
 function applyHttp1Limits(
   server: http.Server | https.Server | http2.Http2SecureServer,
   limits: Limits,
@@ -100,30 +120,18 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
       server = http2.createSecureServer({
         ...tlsOptions,
         ...http1Options(limits),
+        ...http2Options(limits),
         allowHTTP1: true,
-        settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 128 },
-        maxSessionMemory: 32,
       });
-      server.on("request", opts.onRequest);
-      server.on("session", (s: Http2Session) => {
-        sessions.add(s);
-        s.once("close", () => sessions.delete(s));
-      });
+      serveHttp2(server, opts.onRequest, sessions);
     } else {
       server = https.createServer({ ...tlsOptions, ...http1Options(limits) }, onRequest);
     }
   } else {
     server = http.createServer(http1Options(limits), onRequest);
     if (h2) {
-      h2c = http2.createServer({
-        settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 128 },
-        maxSessionMemory: 32,
-      });
-      h2c.on("request", opts.onRequest);
-      h2c.on("session", (s: Http2Session) => {
-        sessions.add(s);
-        s.once("close", () => sessions.delete(s));
-      });
+      h2c = http2.createServer(http2Options(limits));
+      serveHttp2(h2c, opts.onRequest, sessions);
       h2c.setTimeout(limits.keepAliveTimeoutMs);
       routePriorKnowledge(server, h2c);
     }
