@@ -121,11 +121,9 @@ abstract class Family<C extends { labels: Labels }> {
   protected abstract create(labels: Labels): C;
 }
 
-export class CounterFamily extends Family<CounterChild> {
-  readonly type = "counter" as const;
-  protected create(labels: Labels): CounterChild {
-    return new CounterChild(labels);
-  }
+/** Counters and gauges: one number per child, exposed and reset the same way. */
+abstract class ScalarFamily<C extends CounterChild | GaugeChild> extends Family<C> {
+  abstract readonly type: "counter" | "gauge";
   async get(): Promise<Snapshot> {
     const values: Sample[] = [];
     for (const c of this.children.values()) values.push({ value: c.value, labels: c.labels });
@@ -136,18 +134,17 @@ export class CounterFamily extends Family<CounterChild> {
   }
 }
 
-export class GaugeFamily extends Family<GaugeChild> {
+export class CounterFamily extends ScalarFamily<CounterChild> {
+  readonly type = "counter" as const;
+  protected create(labels: Labels): CounterChild {
+    return new CounterChild(labels);
+  }
+}
+
+export class GaugeFamily extends ScalarFamily<GaugeChild> {
   readonly type = "gauge" as const;
   protected create(labels: Labels): GaugeChild {
     return new GaugeChild(labels);
-  }
-  async get(): Promise<Snapshot> {
-    const values: Sample[] = [];
-    for (const c of this.children.values()) values.push({ value: c.value, labels: c.labels });
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-  reset(): void {
-    for (const c of this.children.values()) c.value = 0;
   }
 }
 
