@@ -13,6 +13,8 @@ import type { RequestContext } from "./pipeline/context.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { createRequestHandler } from "./server/handler.ts";
 import { type Listener, listen } from "./server/listeners.ts";
+import { healthSpec } from "./upstream/health/config.ts";
+import { HealthRegistry } from "./upstream/health/registry.ts";
 import { PoolRegistry } from "./upstream/pools.ts";
 
 export class ConfigError extends Error {
@@ -44,12 +46,44 @@ export class Gateway {
   #stopping: Promise<void> | undefined;
   readonly #access: AccessLogFn;
 
-  constructor(plan: RuntimePlan, pools: PoolRegistry, logger: Logger, configFile: string) {
+  /** Target health (active checks, outlier ejection): outside the plan, so reloads keep it. */
+  readonly health: HealthRegistry;
+
+  constructor(
+    plan: RuntimePlan,
+    pools: PoolRegistry,
+    logger: Logger,
+    configFile: string,
+    health: HealthRegistry,
+  ) {
     this.logger = logger;
     this.configFile = configFile;
+    this.health = health;
     this.metrics = new Metrics();
     this.#access = createAccessLogger(logger, plan.config.log?.accessLog !== false);
-    this.store = new PlanStore(plan, pools, { onReload: (o, ms) => this.#reported(o, ms) });
+    this.store = new PlanStore(plan, pools, { onReload: (o, ms) => this.#reported(o, ms), health });
+  }
+
+  /** Starts, keeps or stops health checks to match the plan's upstreams. */
+  #syncHealth(plan: RuntimePlan): void {
+    this.health.sync(plan.config.upstreams.map(healthSpec)).catch((err: unknown) => {
+      this.logger.error({ err }, "health checks could not be updated");
+    });
+  }
+
+  /** Admin GET /upstreams: balancer, targets with requests in flight, and health state. */
+  #upstreamsReport(): unknown {
+    const health = this.health.snapshot();
+    return {
+      upstreams: [...this.store.current.upstreams.values()].map((u) => ({
+        name: u.name,
+        balancer: u.balancerKind,
+        targets: u.targets.map((t) => {
+          const h = health.upstreams.find((x) => x.name === u.name)?.targets.find((x) => x.id === t.id);
+          return { id: t.id, weight: t.weight, inflight: t.inflight, ...(h ?? {}) };
+        }),
+      })),
+    };
   }
 
   get draining(): boolean {
@@ -89,6 +123,7 @@ export class Gateway {
         "listening",
       );
     }
+    this.#syncHealth(plan);
     const admin = plan.config.admin ?? DEFAULT_ADMIN;
     this.admin = await startAdminServer({
       address: admin.address ?? DEFAULT_ADMIN.address,
@@ -96,6 +131,17 @@ export class Gateway {
       metrics: this.metrics,
       isReady: () => !this.#draining,
       logger: this.logger,
+      extra: [
+        {
+          method: "GET",
+          path: "/upstreams",
+          handler: (_req, res) => {
+            const body = JSON.stringify(this.#upstreamsReport());
+            res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+            res.end(body);
+          },
+        },
+      ],
     });
     this.logger.info({ port: this.admin.port }, "admin listening");
     // The stdout destination buffers 4 KiB before writing: without this, an operator (or a supervisor
@@ -110,6 +156,7 @@ export class Gateway {
   #reported(outcome: ReloadOutcome, ms: number): void {
     this.metrics.recordReload(outcome.ok);
     if (outcome.ok) {
+      this.#syncHealth(outcome.plan);
       this.logger.info({ generation: outcome.plan.generation, ms: Math.round(ms) }, "configuration reloaded");
       const before = JSON.stringify(this.listeners.map((l) => l.name));
       const after = JSON.stringify(outcome.plan.config.listeners.map((l) => l.name));
@@ -210,6 +257,7 @@ export class Gateway {
     if (this.#active > 0) this.logger.warn({ inFlight: this.#active }, "grace period over, cutting requests");
     for (const l of this.listeners) l.destroyAll();
     this.store.close();
+    await this.health.close();
     await this.admin?.close();
     await this.store.pools.closeAll();
     this.logger.info("stopped");
@@ -222,14 +270,24 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
   const loaded = await loadConfigFile(opts.configFile);
   if (!loaded.ok) throw new ConfigError(loaded.errors);
   const pools = new PoolRegistry();
-  const compiled = compileLoaded(loaded.config, pools, (pointer) => ({
-    file: opts.configFile,
-    ...locate(loaded.source, pointer),
-  }));
-  if (!compiled.ok) throw new ConfigError(compiled.issues);
+  let logger: Logger | undefined;
+  // Every health transition is logged once (the registry reports each one).
+  const health = new HealthRegistry({
+    onTransition: (t) => logger?.warn({ health: t }, "target health changed"),
+  });
+  const compiled = compileLoaded(
+    loaded.config,
+    pools,
+    (pointer) => ({ file: opts.configFile, ...locate(loaded.source, pointer) }),
+    health,
+  );
+  if (!compiled.ok) {
+    await health.close();
+    throw new ConfigError(compiled.issues);
+  }
   const log = loaded.config.log;
-  const logger = opts.logger ?? createLogger({ level: log?.level ?? "info", format: log?.format ?? "ecs" });
-  const gateway = new Gateway(compiled.plan, pools, logger, opts.configFile);
+  logger = opts.logger ?? createLogger({ level: log?.level ?? "info", format: log?.format ?? "ecs" });
+  const gateway = new Gateway(compiled.plan, pools, logger, opts.configFile, health);
   await gateway.start(opts.adminPort);
   if (opts.watch !== false) gateway.store.watch(opts.configFile);
   return gateway;

@@ -54,7 +54,7 @@ test("weighted round robin spreads turns by weight", () => {
   const out = compilePlan(config(), pools);
   assert.ok(out.ok);
   const u = out.plan.upstreams.get("u")!;
-  const picks = Array.from({ length: 6 }, () => u.pick().address);
+  const picks = Array.from({ length: 6 }, () => u.pick()!.address);
   assert.deepEqual(picks.filter((a) => a.endsWith(":2")).length, 4);
   assert.deepEqual(picks.slice(0, 3).sort(), ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:2"]);
   releasePlan(out.plan, pools);

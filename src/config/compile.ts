@@ -5,7 +5,7 @@ import { PolicyConfigError } from "../pipeline/types.ts";
 import { compileRouterSteps } from "../routing/router.ts";
 import type { RouterEntry } from "../routing/types.ts";
 import { compileTrust } from "../server/forwarded.ts";
-import { UpstreamCluster } from "../upstream/cluster.ts";
+import { type HealthView, UpstreamCluster } from "../upstream/cluster.ts";
 import type { PoolRegistry } from "../upstream/pools.ts";
 import { hygieneOf, limitsOf } from "./defaults.ts";
 import type { CompiledRoute, RuntimePlan } from "./plan.ts";
@@ -23,20 +23,21 @@ export type CompileResult = { ok: true; plan: RuntimePlan } | { ok: false; issue
 let generations = 0;
 
 /** Compiles in one go (startup, `validate`). */
-export function compilePlan(config: Config, pools: PoolRegistry): CompileResult {
-  return runToEnd(compileSteps(config, pools));
+export function compilePlan(config: Config, pools: PoolRegistry, health?: HealthView): CompileResult {
+  return runToEnd(compileSteps(config, pools, health));
 }
 
 /** Compiles in slices of a few milliseconds, giving the event loop back in between (reloads). */
 export function compilePlanSliced(
   config: Config,
   pools: PoolRegistry,
+  health?: HealthView,
   sliceMs?: number,
 ): Promise<CompileResult> {
-  return runSliced(compileSteps(config, pools), sliceMs);
+  return runSliced(compileSteps(config, pools, health), sliceMs);
 }
 
-function* compileSteps(config: Config, pools: PoolRegistry): Steps<CompileResult> {
+function* compileSteps(config: Config, pools: PoolRegistry, health?: HealthView): Steps<CompileResult> {
   const issues: CompileIssue[] = [];
   const policy = (name: string, options: unknown, path: string): PolicyInstance | undefined => {
     try {
@@ -66,7 +67,29 @@ function* compileSteps(config: Config, pools: PoolRegistry): Steps<CompileResult
       ok = false;
       issues.push({ path: `/upstreams/${i}/targets/${j}/url`, message: `"${t.url}" is not a valid URL` });
     });
-    if (ok) upstreams.set(u.name, new UpstreamCluster(u, pools));
+    const b = u.balancer;
+    const hashed = b === "hash" || (typeof b === "object" && b.kind === "hash");
+    const keyed = typeof b === "object" && b.key !== undefined;
+    if (hashed !== keyed) {
+      ok = false;
+      issues.push({
+        path: `/upstreams/${i}/balancer`,
+        message: hashed
+          ? "a hash balancer needs a key: {header}, {cookie} or {clientIp: true}"
+          : "only a hash balancer takes a key",
+      });
+    }
+    const ids = new Set<string>();
+    u.targets.forEach((t, j) => {
+      if (!URL.canParse(t.url)) return;
+      const id = new URL(t.url).host;
+      if (ids.has(id)) {
+        ok = false;
+        issues.push({ path: `/upstreams/${i}/targets/${j}/url`, message: `target ${id} is listed twice` });
+      }
+      ids.add(id);
+    });
+    if (ok) upstreams.set(u.name, new UpstreamCluster(u, pools, health));
     else broken.add(u.name);
   });
 

@@ -2,6 +2,7 @@
 // published file `schema/portcullis.schema.json` that editors use for autocompletion.
 import Type, { type Static } from "typebox";
 import { policiesSchema } from "../policies/registry.ts";
+import { healthSchema } from "../upstream/health/config.ts";
 
 const Name = Type.String({
   pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -106,6 +107,35 @@ const Timeouts = Type.Object(
   { additionalProperties: false },
 );
 
+const BalancerKind = Type.Union(
+  [
+    Type.Literal("round-robin"),
+    Type.Literal("weighted"),
+    Type.Literal("least-request"),
+    Type.Literal("hash"),
+  ],
+  { description: "round-robin, weighted (smooth, the default), least-request (power of two choices), hash." },
+);
+const HashKey = Type.Union(
+  [
+    Type.Object({ header: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    Type.Object({ cookie: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    Type.Object({ clientIp: Type.Literal(true) }, { additionalProperties: false }),
+  ],
+  { description: "What a hash balancer hashes: {header: name}, {cookie: name} or {clientIp: true}." },
+);
+export const balancerSchema = Type.Union([
+  BalancerKind,
+  Type.Object(
+    {
+      kind: BalancerKind,
+      key: Type.Optional(HashKey),
+      pointsPerWeight: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const upstreamSchema = Type.Object(
   {
     name: Name,
@@ -122,6 +152,8 @@ export const upstreamSchema = Type.Object(
     http2: Type.Optional(
       Type.Boolean({ description: "Speak HTTP/2 to the targets (ALPN over TLS, h2c otherwise)." }),
     ),
+    balancer: Type.Optional(balancerSchema),
+    health: Type.Optional(healthSchema),
     connections: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 10_000, description: "Per target (default 256)." }),
     ),

@@ -3,6 +3,7 @@
 // serving and reports every issue.
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
+import type { HealthView } from "../upstream/cluster.ts";
 import type { PoolRegistry } from "../upstream/pools.ts";
 import { compilePlan, compilePlanSliced, releasePlan } from "./compile.ts";
 import { sortIssues } from "./config-error.ts";
@@ -15,6 +16,8 @@ export type ReloadOutcome = { ok: true; plan: RuntimePlan } | { ok: false; issue
 
 export interface StoreEvents {
   onReload?(outcome: ReloadOutcome, durationMs: number): void;
+  /** Target health, shared by every plan (it outlives reloads). */
+  health?: HealthView;
 }
 
 export class PlanStore {
@@ -116,10 +119,10 @@ export class PlanStore {
     try {
       loaded = await this.#loader.load(file);
     } catch {
-      return loadAndCompile(file, this.pools);
+      return loadAndCompile(file, this.pools, this.#events.health);
     }
     if (!loaded.ok) return { ok: false, issues: loaded.errors };
-    const compiled = await compilePlanSliced(loaded.config, this.pools);
+    const compiled = await compilePlanSliced(loaded.config, this.pools, this.#events.health);
     if (compiled.ok) return compiled;
     const positions = await this.#loader.locate(compiled.issues.map((i) => i.path)).catch(() => undefined);
     return {
@@ -136,18 +139,28 @@ export class PlanStore {
   }
 }
 
-export async function loadAndCompile(file: string, pools: PoolRegistry): Promise<ReloadOutcome> {
+export async function loadAndCompile(
+  file: string,
+  pools: PoolRegistry,
+  health?: HealthView,
+): Promise<ReloadOutcome> {
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) return { ok: false, issues: loaded.errors };
-  return compileLoaded(loaded.config, pools, (pointer) => ({ file, ...locate(loaded.source, pointer) }));
+  return compileLoaded(
+    loaded.config,
+    pools,
+    (pointer) => ({ file, ...locate(loaded.source, pointer) }),
+    health,
+  );
 }
 
 export function compileLoaded(
   config: Config,
   pools: PoolRegistry,
   where: (pointer: string) => { file: string; line: number; column: number },
+  health?: HealthView,
 ): ReloadOutcome {
-  const compiled = compilePlan(config, pools);
+  const compiled = compilePlan(config, pools, health);
   if (compiled.ok) return compiled;
   return {
     ok: false,

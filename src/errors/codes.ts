@@ -64,6 +64,12 @@ export const ERROR_CODES = {
     flag: "NR",
     retryable: false,
   },
+  NO_HEALTHY_UPSTREAM: {
+    status: 503,
+    title: "No healthy upstream target",
+    flag: "UH",
+    retryable: true,
+  },
   UPSTREAM_CONNECT_FAILED: {
     status: 502,
     title: "Upstream connection failed",

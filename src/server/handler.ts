@@ -10,6 +10,7 @@ import { runRequestHooks } from "../pipeline/chain.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
 import type { MatchResult } from "../routing/types.ts";
+import type { HashKeySpec } from "../upstream/cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
 import { BodyGuard } from "./body-guard.ts";
@@ -140,6 +141,12 @@ function forward(
   path: string,
 ): void {
   if (res.destroyed) return;
+  const upstream = r.upstream;
+  const target = upstream.pick(upstream.hashKey === undefined ? undefined : hashKeyOf(ctx, upstream.hashKey));
+  if (target === undefined) {
+    sendLocal(ctx, res, problemReply("NO_HEALTHY_UPSTREAM", `upstream "${upstream.name}"`), r.chain);
+    return;
+  }
   // The listeners route "Expect: 100-continue" here instead of letting Node answer it at once, so a
   // request refused by its headers (413, 401, 404...) is refused before the client sends its body.
   if (ctx.headers.expect !== undefined) out(res).writeContinue();
@@ -147,13 +154,30 @@ function forward(
     ctx,
     res,
     chain: r.chain,
-    target: r.upstream.pick(),
+    upstream,
+    target,
     path,
     headers: ctx.upstreamHeaders,
     body: requestBody(req, ctx, plan),
     timeouts: r.timeouts,
     now,
   });
+}
+
+/** The value a hash balancer hashes; undefined when the request lacks it (the balancer then spreads). */
+function hashKeyOf(ctx: RequestContext, spec: HashKeySpec): string | undefined {
+  if ("clientIp" in spec) return ctx.clientIp;
+  if ("header" in spec) {
+    const v = ctx.headers[spec.header.toLowerCase()];
+    return Array.isArray(v) ? v[0] : v;
+  }
+  const cookie = ctx.headers.cookie;
+  if (typeof cookie !== "string") return undefined;
+  for (const part of cookie.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === spec.cookie) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 /**

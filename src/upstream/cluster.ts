@@ -1,14 +1,18 @@
-// An upstream as the plan sees it: its targets' pools and a balancer. Round robin for now; the
-// resilience issue brings weighted, least-request and hashing balancers, health and breakers.
+// An upstream as the plan sees it: its targets' pools, a balancer, and a view of target health (kept
+// outside the plan, in the HealthRegistry, so a reload does not forget it).
 import type { Pool } from "undici";
 import type { UpstreamConfig } from "../config/schema.ts";
+import { type Balancer, type BalancerKind, createBalancer } from "./balancer/index.ts";
 import type { PoolRegistry } from "./pools.ts";
 
 export interface Target {
-  /** host:port, for logs and metrics. */
+  /** host:port: the balancer's and the health registry's stable id, and what logs and metrics show. */
+  readonly id: string;
   readonly address: string;
   readonly pool: Pool;
   readonly weight: number;
+  /** Requests in flight on this target (least-request balancing). */
+  inflight: number;
 }
 
 export interface UpstreamTimeouts {
@@ -23,18 +27,38 @@ export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = Object.freeze({
   bodyIdleMs: 30_000,
 });
 
+/** What the proxy needs of target health: the registry, or nothing at all (validate, tests). */
+export interface HealthView {
+  isUsable(upstream: string, targetId: string, now: number): boolean;
+  onResult(
+    upstream: string,
+    targetId: string,
+    kind: "ok" | "5xx" | "connect-failure" | "timeout",
+    now: number,
+  ): void;
+}
+
+export const ALWAYS_HEALTHY: HealthView = Object.freeze({ isUsable: () => true, onResult: () => {} });
+
+export type HashKeySpec = { header: string } | { cookie: string } | { clientIp: true };
+
 export class UpstreamCluster {
   readonly name: string;
   readonly targets: readonly Target[];
   readonly timeouts: UpstreamTimeouts;
   readonly http2: boolean;
-  /** Weighted round robin as a precomputed sequence of target indexes. */
-  readonly #sequence: Uint16Array;
-  #next = 0;
+  readonly balancerKind: BalancerKind;
+  readonly hashKey: HashKeySpec | undefined;
+  readonly health: HealthView;
+  readonly #balancer: Balancer<Target>;
+  /** The clock read once per pick, shared with the usable() callback (no closure per request). */
+  #now = 0;
+  readonly #usable = (t: Target): boolean => this.health.isUsable(this.name, t.id, this.#now);
 
-  constructor(config: UpstreamConfig, registry: PoolRegistry) {
+  constructor(config: UpstreamConfig, registry: PoolRegistry, health: HealthView = ALWAYS_HEALTHY) {
     this.name = config.name;
     this.http2 = config.http2 === true;
+    this.health = health;
     this.timeouts = Object.freeze({ ...DEFAULT_UPSTREAM_TIMEOUTS, ...config.timeouts });
     this.targets = Object.freeze(
       config.targets.map((t) => {
@@ -47,37 +71,27 @@ export class UpstreamCluster {
           http2: this.http2,
           ...(config.tls ? { tls: config.tls } : {}),
         });
-        return { address: url.host, pool, weight: t.weight ?? 1 };
+        return { id: url.host, address: url.host, pool, weight: t.weight ?? 1, inflight: 0 };
       }),
     );
-    this.#sequence = interleave(this.targets.map((t) => t.weight));
+    const b = config.balancer ?? "weighted";
+    this.balancerKind = typeof b === "string" ? b : b.kind;
+    this.hashKey = typeof b === "string" ? undefined : b.key;
+    this.#balancer = createBalancer(this.balancerKind, this.targets, {
+      inflight: (t) => t.inflight,
+      ...(typeof b === "object" && b.pointsPerWeight !== undefined
+        ? { pointsPerWeight: b.pointsPerWeight }
+        : {}),
+    });
   }
 
-  pick(): Target {
-    const seq = this.#sequence;
-    const i = this.#next;
-    this.#next = i + 1 === seq.length ? 0 : i + 1;
-    return this.targets[seq[i]];
+  /** A usable target, or undefined when every target is unhealthy or ejected. */
+  pick(key?: string, avoid?: Target): Target | undefined {
+    this.#now = Date.now();
+    return this.#balancer.pick(this.#usable, key, avoid);
   }
 
   release(registry: PoolRegistry): void {
     for (const t of this.targets) registry.release(t.pool);
   }
-}
-
-/** Smooth weighted round robin (nginx's): spreads a heavy target's turns instead of bunching them. */
-function interleave(weights: number[]): Uint16Array {
-  const total = weights.reduce((a, b) => a + b, 0);
-  const current = weights.map(() => 0);
-  const out = new Uint16Array(total);
-  for (let n = 0; n < total; n++) {
-    let best = 0;
-    for (let i = 0; i < weights.length; i++) {
-      current[i] += weights[i];
-      if (current[i] > current[best]) best = i;
-    }
-    current[best] -= total;
-    out[n] = best;
-  }
-  return out;
 }

@@ -5,13 +5,13 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { ERROR_CODES } from "../errors/codes.ts";
+import { ERROR_CODES, type ErrorCode } from "../errors/codes.ts";
 import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
 import type { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag } from "../pipeline/types.ts";
 import { BodyIdleError, BodyLimitError } from "../server/body-guard.ts";
 import { type AnyResponse, isHttp1, out, problemReply, sendLocal } from "../server/reply.ts";
-import type { Target, UpstreamTimeouts } from "./cluster.ts";
+import type { Target, UpstreamCluster, UpstreamTimeouts } from "./cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "./hop-by-hop.ts";
 import { classifyUpstreamError } from "./upstream-error.ts";
 
@@ -19,6 +19,7 @@ export interface ProxyRequest {
   ctx: RequestContext;
   res: AnyResponse;
   chain: Chain;
+  upstream: UpstreamCluster;
   target: Target;
   path: string;
   headers: HeaderBag;
@@ -32,20 +33,26 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   readonly #res: AnyResponse;
   readonly #chain: Chain;
   readonly #now: () => number;
+  readonly #upstream: UpstreamCluster;
+  readonly #target: Target;
   #controller: Dispatcher.DispatchController | undefined = undefined;
   #done = false;
+  #released = false;
 
   constructor(p: ProxyRequest) {
     this.#ctx = p.ctx;
     this.#res = p.res;
     this.#chain = p.chain;
     this.#now = p.now;
+    this.#upstream = p.upstream;
+    this.#target = p.target;
   }
 
   static start(p: ProxyRequest): ProxyCall {
     const call = new ProxyCall(p);
     p.ctx.target = p.target.address;
     p.ctx.upstreamStartMs = p.now();
+    p.target.inflight++;
     // The handler's single "close" listener calls this first (one listener per request, not two).
     p.ctx.onClientClose = call.#onClientClose;
     p.target.pool.dispatch(
@@ -77,6 +84,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   ): void {
     const ctx = this.#ctx;
     ctx.upstreamEndMs = this.#now();
+    this.#upstream.health.onResult(
+      this.#upstream.name,
+      this.#target.id,
+      status >= 500 ? "5xx" : "ok",
+      Date.now(),
+    );
     const headers = filterResponseHeaders(upstreamHeaders);
     headers["x-request-id"] = ctx.id;
     const view = { status, headers, local: false };
@@ -103,6 +116,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#done = true;
+    this.#release();
     // Trailers are dropped: HTTP/1.1 clients rarely ask for them (TE: trailers) and gRPC has its own path.
     this.#res.end();
   }
@@ -110,6 +124,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     if (this.#done) return;
     this.#done = true;
+    this.#release();
     const ctx = this.#ctx;
     if (ctx.upstreamEndMs === 0) ctx.upstreamEndMs = this.#now();
     const res = this.#res;
@@ -124,6 +139,11 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (res.destroyed || ctx.flag === "DC") return;
     const code = classifyUpstreamError(err);
     ctx.flag = ERROR_CODES[code].flag;
+    const kind = HEALTH_RESULT[code];
+    // Only failures before the response head: a head already counted as a result of its own.
+    if (kind !== undefined && ctx.status === 0) {
+      this.#upstream.health.onResult(this.#upstream.name, this.#target.id, kind, Date.now());
+    }
     if (!res.headersSent) {
       sendLocal(ctx, res, problemReply(code), this.#chain);
       return;
@@ -137,9 +157,17 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.#controller?.resume();
   };
 
+  /** The target's in-flight count, given back exactly once however the exchange ends. */
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#target.inflight--;
+  }
+
   readonly #onClientClose = (): void => {
     if (this.#done) return;
     this.#done = true;
+    this.#release();
     const ctx = this.#ctx;
     ctx.flag = "DC";
     ctx.errorCode = "CLIENT_ABORTED";
@@ -147,6 +175,15 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.#controller?.abort(new Error("client went away"));
   };
 }
+
+/** How an upstream failure counts for passive health (outlier detection); gateway faults do not count. */
+const HEALTH_RESULT: Partial<Record<ErrorCode, "5xx" | "connect-failure" | "timeout">> = {
+  UPSTREAM_CONNECT_FAILED: "connect-failure",
+  UPSTREAM_RESET: "connect-failure",
+  UPSTREAM_CONNECT_TIMEOUT: "timeout",
+  UPSTREAM_TIMEOUT: "timeout",
+  UPSTREAM_PROTOCOL_ERROR: "5xx",
+};
 
 function uncork(res: ServerResponse): void {
   res.uncork();
