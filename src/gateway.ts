@@ -16,6 +16,12 @@ import { type Listener, listen } from "./server/listeners.ts";
 import { healthSpec } from "./upstream/health/config.ts";
 import { HealthRegistry } from "./upstream/health/registry.ts";
 import { PoolRegistry } from "./upstream/pools.ts";
+import { BreakerRegistry } from "./upstream/resilience/breakers.ts";
+
+interface Shared {
+  health: HealthRegistry;
+  breakers: BreakerRegistry;
+}
 
 export class ConfigError extends Error {
   readonly issues: ConfigIssue[];
@@ -46,26 +52,26 @@ export class Gateway {
   #stopping: Promise<void> | undefined;
   readonly #access: AccessLogFn;
 
-  /** Target health (active checks, outlier ejection): outside the plan, so reloads keep it. */
+  /** Target health (active checks, outlier ejection) and circuit breakers: outside the plan, so
+   * reloads keep them. */
   readonly health: HealthRegistry;
+  readonly breakers: BreakerRegistry;
 
-  constructor(
-    plan: RuntimePlan,
-    pools: PoolRegistry,
-    logger: Logger,
-    configFile: string,
-    health: HealthRegistry,
-  ) {
+  constructor(plan: RuntimePlan, pools: PoolRegistry, logger: Logger, configFile: string, shared: Shared) {
     this.logger = logger;
     this.configFile = configFile;
-    this.health = health;
+    this.health = shared.health;
+    this.breakers = shared.breakers;
     this.metrics = new Metrics();
     this.#access = createAccessLogger(logger, plan.config.log?.accessLog !== false);
-    this.store = new PlanStore(plan, pools, { onReload: (o, ms) => this.#reported(o, ms), health });
+    this.store = new PlanStore(plan, pools, { onReload: (o, ms) => this.#reported(o, ms), shared });
   }
 
-  /** Starts, keeps or stops health checks to match the plan's upstreams. */
+  /** Starts, keeps or stops health checks, and forgets breakers, to match the plan's upstreams. */
   #syncHealth(plan: RuntimePlan): void {
+    const live = new Set<string>();
+    for (const u of plan.upstreams.values()) for (const t of u.targets) live.add(`${u.name} ${t.id}`);
+    this.breakers.retain(live);
     this.health.sync(plan.config.upstreams.map(healthSpec)).catch((err: unknown) => {
       this.logger.error({ err }, "health checks could not be updated");
     });
@@ -80,7 +86,14 @@ export class Gateway {
         balancer: u.balancerKind,
         targets: u.targets.map((t) => {
           const h = health.upstreams.find((x) => x.name === u.name)?.targets.find((x) => x.id === t.id);
-          return { id: t.id, weight: t.weight, inflight: t.inflight, ...(h ?? {}) };
+          const breaker = t.breaker?.snapshot(Date.now());
+          return {
+            id: t.id,
+            weight: t.weight,
+            inflight: t.inflight,
+            ...(h ?? {}),
+            ...(breaker ? { breaker } : {}),
+          };
         }),
       })),
     };
@@ -271,15 +284,19 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
   if (!loaded.ok) throw new ConfigError(loaded.errors);
   const pools = new PoolRegistry();
   let logger: Logger | undefined;
-  // Every health transition is logged once (the registry reports each one).
+  // Every health and breaker transition is logged once (the registries report each one).
   const health = new HealthRegistry({
     onTransition: (t) => logger?.warn({ health: t }, "target health changed"),
   });
+  const breakers = new BreakerRegistry((upstream, target, from, to, reason) =>
+    logger?.warn({ breaker: { upstream, target, from, to, reason } }, "circuit breaker changed"),
+  );
+  const shared: Shared = { health, breakers };
   const compiled = compileLoaded(
     loaded.config,
     pools,
     (pointer) => ({ file: opts.configFile, ...locate(loaded.source, pointer) }),
-    health,
+    shared,
   );
   if (!compiled.ok) {
     await health.close();
@@ -287,7 +304,7 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
   }
   const log = loaded.config.log;
   logger = opts.logger ?? createLogger({ level: log?.level ?? "info", format: log?.format ?? "ecs" });
-  const gateway = new Gateway(compiled.plan, pools, logger, opts.configFile, health);
+  const gateway = new Gateway(compiled.plan, pools, logger, opts.configFile, shared);
   await gateway.start(opts.adminPort);
   if (opts.watch !== false) gateway.store.watch(opts.configFile);
   return gateway;

@@ -5,7 +5,7 @@ import { PolicyConfigError } from "../pipeline/types.ts";
 import { compileRouterSteps } from "../routing/router.ts";
 import type { RouterEntry } from "../routing/types.ts";
 import { compileTrust } from "../server/forwarded.ts";
-import { type HealthView, UpstreamCluster } from "../upstream/cluster.ts";
+import { type SharedUpstreamState, UpstreamCluster } from "../upstream/cluster.ts";
 import type { PoolRegistry } from "../upstream/pools.ts";
 import { hygieneOf, limitsOf } from "./defaults.ts";
 import type { CompiledRoute, RuntimePlan } from "./plan.ts";
@@ -23,21 +23,29 @@ export type CompileResult = { ok: true; plan: RuntimePlan } | { ok: false; issue
 let generations = 0;
 
 /** Compiles in one go (startup, `validate`). */
-export function compilePlan(config: Config, pools: PoolRegistry, health?: HealthView): CompileResult {
-  return runToEnd(compileSteps(config, pools, health));
+export function compilePlan(
+  config: Config,
+  pools: PoolRegistry,
+  shared?: SharedUpstreamState,
+): CompileResult {
+  return runToEnd(compileSteps(config, pools, shared));
 }
 
 /** Compiles in slices of a few milliseconds, giving the event loop back in between (reloads). */
 export function compilePlanSliced(
   config: Config,
   pools: PoolRegistry,
-  health?: HealthView,
+  shared?: SharedUpstreamState,
   sliceMs?: number,
 ): Promise<CompileResult> {
-  return runSliced(compileSteps(config, pools, health), sliceMs);
+  return runSliced(compileSteps(config, pools, shared), sliceMs);
 }
 
-function* compileSteps(config: Config, pools: PoolRegistry, health?: HealthView): Steps<CompileResult> {
+function* compileSteps(
+  config: Config,
+  pools: PoolRegistry,
+  shared?: SharedUpstreamState,
+): Steps<CompileResult> {
   const issues: CompileIssue[] = [];
   const policy = (name: string, options: unknown, path: string): PolicyInstance | undefined => {
     try {
@@ -89,7 +97,7 @@ function* compileSteps(config: Config, pools: PoolRegistry, health?: HealthView)
       }
       ids.add(id);
     });
-    if (ok) upstreams.set(u.name, new UpstreamCluster(u, pools, health));
+    if (ok) upstreams.set(u.name, new UpstreamCluster(u, pools, shared));
     else broken.add(u.name);
   });
 

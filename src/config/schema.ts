@@ -154,6 +154,24 @@ export const upstreamSchema = Type.Object(
     ),
     balancer: Type.Optional(balancerSchema),
     health: Type.Optional(healthSchema),
+    circuitBreaker: Type.Optional(
+      Type.Object(
+        {
+          failureRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+          minRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+          windowMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          consecutiveFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+          openMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxOpenMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          halfOpenProbes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        },
+        {
+          additionalProperties: false,
+          description: "A circuit breaker per target (see docs/upstream/resilience.md); off when absent.",
+        },
+      ),
+    ),
     connections: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 10_000, description: "Per target (default 256)." }),
     ),

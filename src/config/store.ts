@@ -3,7 +3,7 @@
 // serving and reports every issue.
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
-import type { HealthView } from "../upstream/cluster.ts";
+import type { SharedUpstreamState } from "../upstream/cluster.ts";
 import type { PoolRegistry } from "../upstream/pools.ts";
 import { compilePlan, compilePlanSliced, releasePlan } from "./compile.ts";
 import { sortIssues } from "./config-error.ts";
@@ -16,8 +16,8 @@ export type ReloadOutcome = { ok: true; plan: RuntimePlan } | { ok: false; issue
 
 export interface StoreEvents {
   onReload?(outcome: ReloadOutcome, durationMs: number): void;
-  /** Target health, shared by every plan (it outlives reloads). */
-  health?: HealthView;
+  /** Target health and breakers, shared by every plan (they outlive reloads). */
+  shared?: SharedUpstreamState;
 }
 
 export class PlanStore {
@@ -119,10 +119,10 @@ export class PlanStore {
     try {
       loaded = await this.#loader.load(file);
     } catch {
-      return loadAndCompile(file, this.pools, this.#events.health);
+      return loadAndCompile(file, this.pools, this.#events.shared);
     }
     if (!loaded.ok) return { ok: false, issues: loaded.errors };
-    const compiled = await compilePlanSliced(loaded.config, this.pools, this.#events.health);
+    const compiled = await compilePlanSliced(loaded.config, this.pools, this.#events.shared);
     if (compiled.ok) return compiled;
     const positions = await this.#loader.locate(compiled.issues.map((i) => i.path)).catch(() => undefined);
     return {
@@ -142,7 +142,7 @@ export class PlanStore {
 export async function loadAndCompile(
   file: string,
   pools: PoolRegistry,
-  health?: HealthView,
+  shared?: SharedUpstreamState,
 ): Promise<ReloadOutcome> {
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) return { ok: false, issues: loaded.errors };
@@ -150,7 +150,7 @@ export async function loadAndCompile(
     loaded.config,
     pools,
     (pointer) => ({ file, ...locate(loaded.source, pointer) }),
-    health,
+    shared,
   );
 }
 
@@ -158,9 +158,9 @@ export function compileLoaded(
   config: Config,
   pools: PoolRegistry,
   where: (pointer: string) => { file: string; line: number; column: number },
-  health?: HealthView,
+  shared?: SharedUpstreamState,
 ): ReloadOutcome {
-  const compiled = compilePlan(config, pools, health);
+  const compiled = compilePlan(config, pools, shared);
   if (compiled.ok) return compiled;
   return {
     ok: false,

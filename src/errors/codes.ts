@@ -70,6 +70,7 @@ export const ERROR_CODES = {
     flag: "UH",
     retryable: true,
   },
+  CIRCUIT_OPEN: { status: 503, title: "Upstream circuit breaker is open", flag: "UO", retryable: true },
   UPSTREAM_CONNECT_FAILED: {
     status: 502,
     title: "Upstream connection failed",

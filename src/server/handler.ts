@@ -13,6 +13,7 @@ import type { MatchResult } from "../routing/types.ts";
 import type { HashKeySpec } from "../upstream/cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
+import { REFUSED, retryAfterSeconds } from "../upstream/resilience/circuit-breaker.ts";
 import { BodyGuard } from "./body-guard.ts";
 import { clientAddress, setForwardedHeaders, unmapIPv4 } from "./forwarded.ts";
 import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
@@ -144,8 +145,30 @@ function forward(
   const upstream = r.upstream;
   const target = upstream.pick(upstream.hashKey === undefined ? undefined : hashKeyOf(ctx, upstream.hashKey));
   if (target === undefined) {
-    sendLocal(ctx, res, problemReply("NO_HEALTHY_UPSTREAM", `upstream "${upstream.name}"`), r.chain);
+    const openMs = upstream.breakerRetryAfterMs();
+    const reply =
+      openMs === undefined
+        ? problemReply("NO_HEALTHY_UPSTREAM", `upstream "${upstream.name}"`)
+        : problemReply("CIRCUIT_OPEN", `upstream "${upstream.name}"`, {
+            "retry-after": retryAfterSeconds(openMs),
+          });
+    sendLocal(ctx, res, reply, r.chain);
     return;
+  }
+  let permit = 0;
+  if (target.breaker !== undefined) {
+    const now = Date.now();
+    permit = target.breaker.tryAcquire(now);
+    if (permit === REFUSED) {
+      const retryAfter = retryAfterSeconds(target.breaker.retryAfterMs(now));
+      sendLocal(
+        ctx,
+        res,
+        problemReply("CIRCUIT_OPEN", `target ${target.id}`, { "retry-after": retryAfter }),
+        r.chain,
+      );
+      return;
+    }
   }
   // The listeners route "Expect: 100-continue" here instead of letting Node answer it at once, so a
   // request refused by its headers (413, 401, 404...) is refused before the client sends its body.
@@ -156,6 +179,7 @@ function forward(
     chain: r.chain,
     upstream,
     target,
+    permit,
     path,
     headers: ctx.upstreamHeaders,
     body: requestBody(req, ctx, plan),

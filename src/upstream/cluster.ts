@@ -4,6 +4,8 @@ import type { Pool } from "undici";
 import type { UpstreamConfig } from "../config/schema.ts";
 import { type Balancer, type BalancerKind, createBalancer } from "./balancer/index.ts";
 import type { PoolRegistry } from "./pools.ts";
+import type { BreakerRegistry } from "./resilience/breakers.ts";
+import { type CircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from "./resilience/circuit-breaker.ts";
 
 export interface Target {
   /** host:port: the balancer's and the health registry's stable id, and what logs and metrics show. */
@@ -13,6 +15,8 @@ export interface Target {
   readonly weight: number;
   /** Requests in flight on this target (least-request balancing). */
   inflight: number;
+  /** Set when the upstream configures circuit breaking. */
+  readonly breaker: CircuitBreaker | undefined;
 }
 
 export interface UpstreamTimeouts {
@@ -40,6 +44,12 @@ export interface HealthView {
 
 export const ALWAYS_HEALTHY: HealthView = Object.freeze({ isUsable: () => true, onResult: () => {} });
 
+/** State that outlives plans (kept by the gateway, keyed by upstream and target). */
+export interface SharedUpstreamState {
+  health?: HealthView;
+  breakers?: BreakerRegistry;
+}
+
 export type HashKeySpec = { header: string } | { cookie: string } | { clientIp: true };
 
 export class UpstreamCluster {
@@ -53,12 +63,17 @@ export class UpstreamCluster {
   readonly #balancer: Balancer<Target>;
   /** The clock read once per pick, shared with the usable() callback (no closure per request). */
   #now = 0;
-  readonly #usable = (t: Target): boolean => this.health.isUsable(this.name, t.id, this.#now);
+  readonly #usable = (t: Target): boolean =>
+    (t.breaker === undefined || t.breaker.state !== "open" || t.breaker.retryAfterMs(this.#now) === 0) &&
+    this.health.isUsable(this.name, t.id, this.#now);
 
-  constructor(config: UpstreamConfig, registry: PoolRegistry, health: HealthView = ALWAYS_HEALTHY) {
+  constructor(config: UpstreamConfig, registry: PoolRegistry, shared: SharedUpstreamState = {}) {
     this.name = config.name;
     this.http2 = config.http2 === true;
-    this.health = health;
+    this.health = shared.health ?? ALWAYS_HEALTHY;
+    const breakerOptions = config.circuitBreaker
+      ? { ...DEFAULT_CIRCUIT_BREAKER, ...config.circuitBreaker }
+      : undefined;
     this.timeouts = Object.freeze({ ...DEFAULT_UPSTREAM_TIMEOUTS, ...config.timeouts });
     this.targets = Object.freeze(
       config.targets.map((t) => {
@@ -71,7 +86,11 @@ export class UpstreamCluster {
           http2: this.http2,
           ...(config.tls ? { tls: config.tls } : {}),
         });
-        return { id: url.host, address: url.host, pool, weight: t.weight ?? 1, inflight: 0 };
+        const breaker =
+          breakerOptions && shared.breakers
+            ? shared.breakers.acquire(this.name, url.host, breakerOptions)
+            : undefined;
+        return { id: url.host, address: url.host, pool, weight: t.weight ?? 1, inflight: 0, breaker };
       }),
     );
     const b = config.balancer ?? "weighted";
@@ -89,6 +108,18 @@ export class UpstreamCluster {
   pick(key?: string, avoid?: Target): Target | undefined {
     this.#now = Date.now();
     return this.#balancer.pick(this.#usable, key, avoid);
+  }
+
+  /** When no target was usable: the soonest an open breaker lets requests through, or undefined when
+   * some target is out for health reasons instead (then the answer is NO_HEALTHY_UPSTREAM). */
+  breakerRetryAfterMs(): number | undefined {
+    let soonest: number | undefined;
+    for (const t of this.targets) {
+      if (t.breaker === undefined || t.breaker.state === "closed") return undefined;
+      const ms = t.breaker.retryAfterMs(this.#now);
+      soonest = soonest === undefined ? ms : Math.min(soonest, ms);
+    }
+    return soonest;
   }
 
   release(registry: PoolRegistry): void {

@@ -21,6 +21,8 @@ export interface ProxyRequest {
   chain: Chain;
   upstream: UpstreamCluster;
   target: Target;
+  /** The target's circuit-breaker permit (0 when it has no breaker). */
+  permit: number;
   path: string;
   headers: HeaderBag;
   body: Readable | null;
@@ -35,6 +37,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   readonly #now: () => number;
   readonly #upstream: UpstreamCluster;
   readonly #target: Target;
+  readonly #permit: number;
   #controller: Dispatcher.DispatchController | undefined = undefined;
   #done = false;
   #released = false;
@@ -46,6 +49,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     this.#now = p.now;
     this.#upstream = p.upstream;
     this.#target = p.target;
+    this.#permit = p.permit;
   }
 
   static start(p: ProxyRequest): ProxyCall {
@@ -84,12 +88,13 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   ): void {
     const ctx = this.#ctx;
     ctx.upstreamEndMs = this.#now();
-    this.#upstream.health.onResult(
-      this.#upstream.name,
-      this.#target.id,
-      status >= 500 ? "5xx" : "ok",
-      Date.now(),
-    );
+    const now = Date.now();
+    this.#upstream.health.onResult(this.#upstream.name, this.#target.id, status >= 500 ? "5xx" : "ok", now);
+    const breaker = this.#target.breaker;
+    if (breaker !== undefined) {
+      if (status >= 500) breaker.onFailure(now, this.#permit);
+      else breaker.onSuccess(now, this.#permit);
+    }
     const headers = filterResponseHeaders(upstreamHeaders);
     headers["x-request-id"] = ctx.id;
     const view = { status, headers, local: false };
@@ -142,7 +147,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     const kind = HEALTH_RESULT[code];
     // Only failures before the response head: a head already counted as a result of its own.
     if (kind !== undefined && ctx.status === 0) {
-      this.#upstream.health.onResult(this.#upstream.name, this.#target.id, kind, Date.now());
+      const now = Date.now();
+      this.#upstream.health.onResult(this.#upstream.name, this.#target.id, kind, now);
+      this.#target.breaker?.onFailure(now, this.#permit);
     }
     if (!res.headersSent) {
       sendLocal(ctx, res, problemReply(code), this.#chain);
@@ -168,6 +175,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (this.#done) return;
     this.#done = true;
     this.#release();
+    // A half-open probe the client abandoned proves nothing: give its slot back.
+    this.#target.breaker?.release(this.#permit);
     const ctx = this.#ctx;
     ctx.flag = "DC";
     ctx.errorCode = "CLIENT_ABORTED";

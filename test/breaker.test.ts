@@ -1,0 +1,73 @@
+// Circuit breaking through the running gateway: a failing target's breaker opens (503 CIRCUIT_OPEN with
+// Retry-After, the upstream no longer sees requests), half-opens after openMs, and closes on a success.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { request } from "undici";
+import { baseConfig, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { startUpstream, type TestUpstream } from "./helpers/upstream.ts";
+
+describe("circuit breaker", () => {
+  let flapping: TestUpstream;
+  let failing = true;
+  let gw: TestGateway;
+
+  before(async () => {
+    flapping = await startUpstream((_req, res) => {
+      res.statusCode = failing ? 503 : 200;
+      res.end(failing ? "down" : "up");
+    });
+    gw = await startTestGateway(
+      baseConfig({
+        upstreams: [
+          {
+            name: "flaky",
+            targets: [{ url: flapping.url }],
+            circuitBreaker: {
+              consecutiveFailures: 3,
+              minRequests: 100,
+              openMs: 400,
+              maxOpenMs: 400,
+              halfOpenProbes: 1,
+            },
+          },
+        ],
+        routes: [{ name: "flaky", match: { path: "/" }, upstream: "flaky" }],
+      }),
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await flapping.close();
+  });
+
+  async function get() {
+    const res = await request(`${gw.url}/x`);
+    const body = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, body };
+  }
+
+  test("opens after consecutive failures, half-opens after openMs, closes on success", async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await get()).status, 503);
+    const seenBefore = flapping.seen.length;
+    const open = await get();
+    assert.equal(open.status, 503);
+    assert.equal((JSON.parse(open.body) as { code: string }).code, "CIRCUIT_OPEN");
+    assert.equal(open.headers["retry-after"], "1");
+    assert.equal(flapping.seen.length, seenBefore, "an open breaker sends nothing upstream");
+    const line = gw.logs().findLast((l) => (l.portcullis as { flag?: string } | undefined)?.flag === "UO");
+    assert.ok(line, "logged with flag UO");
+
+    failing = false;
+    await new Promise((r) => setTimeout(r, 450));
+    const probe = await get();
+    assert.equal(probe.status, 200, "the half-open probe reaches the recovered target");
+    for (let i = 0; i < 3; i++) assert.equal((await get()).body, "up");
+
+    const report = (await (await request(`${gw.adminUrl}/upstreams`)).body.json()) as {
+      upstreams: { targets: { breaker?: { state: string } }[] }[];
+    };
+    assert.equal(report.upstreams[0].targets[0].breaker?.state, "closed");
+    const transitions = gw.logText().match(/circuit breaker changed/g) ?? [];
+    assert.equal(transitions.length, 3, "closed→open, open→half-open, half-open→closed, each logged once");
+  });
+});
