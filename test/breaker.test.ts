@@ -71,3 +71,51 @@ describe("circuit breaker", () => {
     assert.equal(transitions.length, 3, "closed→open, open→half-open, half-open→closed, each logged once");
   });
 });
+
+describe("bulkhead", () => {
+  let slow: TestUpstream;
+  let gw: TestGateway;
+
+  before(async () => {
+    slow = await startUpstream((_req, res) => setTimeout(() => res.end("done"), 300));
+    gw = await startTestGateway(
+      baseConfig({
+        upstreams: [
+          {
+            name: "slow",
+            targets: [{ url: slow.url }],
+            bulkhead: { maxConcurrent: 2, maxQueue: 1, maxWaitMs: 100 },
+          },
+        ],
+        routes: [{ name: "slow", match: { path: "/" }, upstream: "slow" }],
+      }),
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await slow.close();
+  });
+
+  test("caps requests in flight per upstream: over the cap and a full queue → 503 BULKHEAD_FULL at once", async () => {
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const res = await request(`${gw.url}/x`);
+        const body = await res.body.text();
+        return { status: res.statusCode, body, ms: performance.now() - started };
+      }),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status === 503);
+    assert.equal(ok.length, 2, JSON.stringify(results));
+    assert.equal(refused.length, 3);
+    for (const r of refused) assert.equal((JSON.parse(r.body) as { code: string }).code, "BULKHEAD_FULL");
+    // Two refused at once (queue full), one after waiting in the queue: all before the upstream answers.
+    const lastRefused = Math.max(...refused.map((r) => r.ms));
+    assert.ok(
+      lastRefused < Math.min(...ok.map((r) => r.ms)),
+      JSON.stringify(results.map((r) => [r.status, r.ms])),
+    );
+    assert.equal(slow.seen.length, 2, "the refused requests never reached the upstream");
+  });
+});

@@ -154,6 +154,23 @@ export const upstreamSchema = Type.Object(
     ),
     balancer: Type.Optional(balancerSchema),
     health: Type.Optional(healthSchema),
+    bulkhead: Type.Optional(
+      Type.Object(
+        {
+          maxConcurrent: Type.Integer({
+            minimum: 1,
+            description: "Requests in flight to this upstream at most.",
+          }),
+          maxQueue: Type.Optional(
+            Type.Integer({ minimum: 0, description: "Requests waiting for a slot (default 0)." }),
+          ),
+          maxWaitMs: Type.Optional(
+            Type.Integer({ minimum: 1, description: "Longest wait in the queue (ms)." }),
+          ),
+        },
+        { additionalProperties: false, description: "Caps concurrent requests per upstream; over it → 503." },
+      ),
+    ),
     circuitBreaker: Type.Optional(
       Type.Object(
         {

@@ -70,6 +70,12 @@ export const ERROR_CODES = {
     flag: "UH",
     retryable: true,
   },
+  BULKHEAD_FULL: {
+    status: 503,
+    title: "Upstream has too many requests in flight",
+    flag: "UO",
+    retryable: true,
+  },
   CIRCUIT_OPEN: { status: 503, title: "Upstream circuit breaker is open", flag: "UO", retryable: true },
   UPSTREAM_CONNECT_FAILED: {
     status: 502,

@@ -10,7 +10,7 @@ import { runRequestHooks } from "../pipeline/chain.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
 import type { MatchResult } from "../routing/types.ts";
-import type { HashKeySpec } from "../upstream/cluster.ts";
+import type { HashKeySpec, Target } from "../upstream/cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
 import { REFUSED, retryAfterSeconds } from "../upstream/resilience/circuit-breaker.ts";
@@ -170,6 +170,44 @@ function forward(
       return;
     }
   }
+  const bulkhead = upstream.bulkhead;
+  if (bulkhead === undefined || bulkhead.tryEnter()) {
+    startProxy(req, res, ctx, r, plan, path, target, permit);
+    return;
+  }
+  // Full: wait in the upstream's bounded queue, or be refused at once.
+  const refuse = (detail: string) => {
+    target.breaker?.release(permit);
+    sendLocal(ctx, res, problemReply("BULKHEAD_FULL", detail), r.chain);
+  };
+  const ticket = bulkhead.enqueue((admitted) => {
+    ctx.onClientClose = undefined;
+    if (!admitted) refuse(`upstream "${upstream.name}": no slot within the queue wait`);
+    else if (res.destroyed) {
+      bulkhead.leave();
+      target.breaker?.release(permit);
+    } else startProxy(req, res, ctx, r, plan, path, target, permit);
+  });
+  if (ticket === null) {
+    refuse(`upstream "${upstream.name}" has ${bulkhead.active} requests in flight`);
+    return;
+  }
+  ctx.onClientClose = () => {
+    ticket.cancel();
+    target.breaker?.release(permit);
+  };
+}
+
+function startProxy(
+  req: AnyRequest,
+  res: AnyResponse,
+  ctx: RequestContext,
+  r: CompiledRoute,
+  plan: RuntimePlan,
+  path: string,
+  target: Target,
+  permit: number,
+): void {
   // The listeners route "Expect: 100-continue" here instead of letting Node answer it at once, so a
   // request refused by its headers (413, 401, 404...) is refused before the client sends its body.
   if (ctx.headers.expect !== undefined) out(res).writeContinue();
@@ -177,7 +215,7 @@ function forward(
     ctx,
     res,
     chain: r.chain,
-    upstream,
+    upstream: r.upstream,
     target,
     permit,
     path,

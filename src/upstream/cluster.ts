@@ -5,6 +5,7 @@ import type { UpstreamConfig } from "../config/schema.ts";
 import { type Balancer, type BalancerKind, createBalancer } from "./balancer/index.ts";
 import type { PoolRegistry } from "./pools.ts";
 import type { BreakerRegistry } from "./resilience/breakers.ts";
+import { Bulkhead, DEFAULT_BULKHEAD } from "./resilience/bulkhead.ts";
 import { type CircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from "./resilience/circuit-breaker.ts";
 
 export interface Target {
@@ -60,6 +61,9 @@ export class UpstreamCluster {
   readonly balancerKind: BalancerKind;
   readonly hashKey: HashKeySpec | undefined;
   readonly health: HealthView;
+  /** Caps requests in flight to this upstream (all targets together); undefined when not configured.
+   * Per plan: after a reload the new plan's bulkhead counts from zero while the old plan drains. */
+  readonly bulkhead: Bulkhead | undefined;
   readonly #balancer: Balancer<Target>;
   /** The clock read once per pick, shared with the usable() callback (no closure per request). */
   #now = 0;
@@ -71,6 +75,7 @@ export class UpstreamCluster {
     this.name = config.name;
     this.http2 = config.http2 === true;
     this.health = shared.health ?? ALWAYS_HEALTHY;
+    this.bulkhead = config.bulkhead ? new Bulkhead({ ...DEFAULT_BULKHEAD, ...config.bulkhead }) : undefined;
     const breakerOptions = config.circuitBreaker
       ? { ...DEFAULT_CIRCUIT_BREAKER, ...config.circuitBreaker }
       : undefined;

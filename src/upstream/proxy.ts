@@ -169,6 +169,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (this.#released) return;
     this.#released = true;
     this.#target.inflight--;
+    this.#upstream.bulkhead?.leave();
   }
 
   readonly #onClientClose = (): void => {
