@@ -119,3 +119,63 @@ describe("bulkhead", () => {
     assert.equal(slow.seen.length, 2, "the refused requests never reached the upstream");
   });
 });
+
+describe("circuit breaker with two targets", () => {
+  let mode: "ok" | "fail" | "slow" = "ok";
+  let a: TestUpstream;
+  let b: TestUpstream;
+  let gw: TestGateway;
+
+  before(async () => {
+    a = await startUpstream((_req, res) => {
+      if (mode === "fail") {
+        res.statusCode = 503;
+        res.end("a-down");
+      } else if (mode === "slow") setTimeout(() => res.end("a"), 400);
+      else res.end("a");
+    });
+    b = await startUpstream((_req, res) => res.end("b"));
+    gw = await startTestGateway(
+      baseConfig({
+        upstreams: [
+          {
+            name: "pair",
+            balancer: { kind: "hash", key: { header: "x-k" } },
+            targets: [{ url: a.url }, { url: b.url }],
+            circuitBreaker: {
+              consecutiveFailures: 1,
+              minRequests: 100,
+              openMs: 200,
+              maxOpenMs: 200,
+              halfOpenProbes: 1,
+            },
+          },
+        ],
+        routes: [{ name: "pair", match: { path: "/" }, upstream: "pair" }],
+      }),
+    );
+  });
+  after(async () => {
+    await gw.close();
+    await a.close();
+    await b.close();
+  });
+
+  const get = async (key: string) =>
+    await (await request(`${gw.url}/`, { headers: { "x-k": key } })).body.text();
+
+  test("while a half-open target's probe is out, its other requests go to another target", async () => {
+    let keyOnA: string | undefined;
+    for (let i = 0; i < 50 && keyOnA === undefined; i++) if ((await get(`k${i}`)) === "a") keyOnA = `k${i}`;
+    assert.ok(keyOnA, "some key hashes to target a");
+    mode = "fail";
+    assert.equal(await get(keyOnA), "a-down"); // opens a's breaker
+    assert.equal(await get(keyOnA), "b", "an open target is skipped");
+    await new Promise((r) => setTimeout(r, 250));
+    mode = "slow";
+    const probe = get(keyOnA); // half-open: the one probe goes to a
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await get(keyOnA), "b", "no probe slot left on a: served by b, not refused");
+    assert.equal(await probe, "a");
+  });
+});

@@ -143,7 +143,8 @@ function forward(
 ): void {
   if (res.destroyed) return;
   const upstream = r.upstream;
-  const target = upstream.pick(upstream.hashKey === undefined ? undefined : hashKeyOf(ctx, upstream.hashKey));
+  const key = upstream.hashKey === undefined ? undefined : hashKeyOf(ctx, upstream.hashKey);
+  let target = upstream.pick(key);
   if (target === undefined) {
     const openMs = upstream.breakerRetryAfterMs();
     const reply =
@@ -160,14 +161,22 @@ function forward(
     const now = Date.now();
     permit = target.breaker.tryAcquire(now);
     if (permit === REFUSED) {
-      const retryAfter = retryAfterSeconds(target.breaker.retryAfterMs(now));
-      sendLocal(
-        ctx,
-        res,
-        problemReply("CIRCUIT_OPEN", `target ${target.id}`, { "retry-after": retryAfter }),
-        r.chain,
-      );
-      return;
+      // A half-open breaker whose probes are all out: another target may take the request.
+      const other = upstream.pick(key, target);
+      const otherPermit =
+        other === undefined || other === target ? REFUSED : (other.breaker?.tryAcquire(now) ?? 0);
+      if (
+        other === undefined ||
+        other === target ||
+        (other.breaker !== undefined && otherPermit === REFUSED)
+      ) {
+        const retryAfter = retryAfterSeconds(target.breaker.retryAfterMs(now));
+        const reply = problemReply("CIRCUIT_OPEN", `target ${target.id}`, { "retry-after": retryAfter });
+        sendLocal(ctx, res, reply, r.chain);
+        return;
+      }
+      target = other;
+      permit = otherPermit;
     }
   }
   const bulkhead = upstream.bulkhead;
