@@ -226,6 +226,7 @@ export class Gateway {
       upstreamDurationMs: upstreamMs,
       flag: ctx.flag,
       errorCode: ctx.errorCode,
+      retries: ctx.retries === 0 ? undefined : ctx.retries,
     });
   }
 

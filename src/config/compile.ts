@@ -7,6 +7,7 @@ import type { RouterEntry } from "../routing/types.ts";
 import { compileTrust } from "../server/forwarded.ts";
 import { type SharedUpstreamState, UpstreamCluster } from "../upstream/cluster.ts";
 import type { PoolRegistry } from "../upstream/pools.ts";
+import { compileRetryOn, DEFAULT_RETRY_ON } from "../upstream/resilience/retry.ts";
 import { hygieneOf, limitsOf } from "./defaults.ts";
 import type { CompiledRoute, RuntimePlan } from "./plan.ts";
 import type { Config } from "./schema.ts";
@@ -126,6 +127,15 @@ function* compileSteps(
         chain: buildChain([...instances.values()]),
         timeouts: Object.freeze({ ...upstream.timeouts, ...route.timeouts }),
         preserveHost: route.preserveHost === true,
+        retry:
+          route.retry === undefined || route.retry.attempts < 2
+            ? undefined
+            : Object.freeze({
+                attempts: route.retry.attempts,
+                on: compileRetryOn(route.retry.on ?? DEFAULT_RETRY_ON),
+                backoffBaseMs: route.retry.backoffBaseMs ?? 25,
+                backoffMaxMs: route.retry.backoffMaxMs ?? 250,
+              }),
       }),
     });
   }

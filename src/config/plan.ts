@@ -4,6 +4,7 @@ import type { Chain } from "../pipeline/chain.ts";
 import type { Router } from "../routing/types.ts";
 import type { TrustFn } from "../server/forwarded.ts";
 import type { UpstreamCluster, UpstreamTimeouts } from "../upstream/cluster.ts";
+import type { RouteRetry } from "../upstream/proxy.ts";
 import type { Hygiene, Limits } from "./defaults.ts";
 import type { Config } from "./schema.ts";
 
@@ -13,6 +14,7 @@ export interface CompiledRoute {
   readonly chain: Chain;
   readonly timeouts: UpstreamTimeouts;
   readonly preserveHost: boolean;
+  readonly retry: RouteRetry | undefined;
 }
 
 export interface RuntimePlan {

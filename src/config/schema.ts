@@ -154,6 +154,22 @@ export const upstreamSchema = Type.Object(
     ),
     balancer: Type.Optional(balancerSchema),
     health: Type.Optional(healthSchema),
+    retryBudget: Type.Optional(
+      Type.Object(
+        {
+          ratio: Type.Optional(
+            Type.Number({ minimum: 0, maximum: 1, description: "Retries / requests (default 0.2)." }),
+          ),
+          minRetriesPerSecond: Type.Optional(
+            Type.Number({ minimum: 0, description: "Allowed whatever the ratio (default 10)." }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: "Caps retries to this upstream so they cannot multiply an outage.",
+        },
+      ),
+    ),
     bulkhead: Type.Optional(
       Type.Object(
         {
@@ -279,6 +295,35 @@ export const routeSchema = Type.Object(
       }),
     ),
     preserveHost: Type.Optional(Type.Boolean({ description: "Forward the client's Host (default false)." })),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          attempts: Type.Integer({
+            minimum: 1,
+            maximum: 10,
+            description: "Tries in all, the first included.",
+          }),
+          on: Type.Optional(
+            Type.Array(
+              Type.Union([
+                Type.Literal("connect-failure"),
+                Type.Literal("reset"),
+                Type.Literal("timeout"),
+                Type.Integer({ minimum: 500, maximum: 599 }),
+              ]),
+              { minItems: 1, description: 'Default ["connect-failure", "reset", 502, 503, 504].' },
+            ),
+          ),
+          backoffBaseMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+          backoffMaxMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Try again on another target. Only when safe: nothing was sent, or the method is idempotent and there is no body.",
+        },
+      ),
+    ),
     timeouts: Type.Optional(Timeouts),
     policies: Type.Optional(policiesSchema),
   },

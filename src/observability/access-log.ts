@@ -32,6 +32,8 @@ export interface AccessRecord {
   /** "-" when none, else a response flag such as NR, UF, UT, UC, UPE, DC. */
   flag: string;
   errorCode?: string;
+  /** Tries made again after failures (route retry policy), when any. */
+  retries?: number | undefined;
 }
 
 export type AccessLogFn = (r: AccessRecord) => void;
@@ -119,6 +121,7 @@ function formatAccessFields(r: AccessRecord, path: string): string {
   if (r.upstreamDurationMs !== undefined)
     s += `,"upstream_duration_ms":${Math.round(finite(r.upstreamDurationMs) * 1000) / 1000}`;
   if (r.errorCode !== undefined) s += `,"error_code":${JSON.stringify(r.errorCode)}`;
+  if (r.retries) s += `,"retries":${finite(r.retries)}`;
   return `${s}}`;
 }
 

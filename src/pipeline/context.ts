@@ -35,6 +35,8 @@ export class RequestContext implements RequestView {
   bytesOut = 0;
   upstreamStartMs = 0;
   upstreamEndMs = 0;
+  /** Tries made again after a failure (route retry policy). */
+  retries = 0;
   /** Set while an upstream exchange is open: aborts it when the client connection closes first. */
   onClientClose: (() => void) | undefined = undefined;
 

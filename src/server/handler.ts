@@ -181,7 +181,7 @@ function forward(
   }
   const bulkhead = upstream.bulkhead;
   if (bulkhead === undefined || bulkhead.tryEnter()) {
-    startProxy(req, res, ctx, r, plan, path, target, permit);
+    startProxy(req, res, ctx, r, plan, path, target, permit, key);
     return;
   }
   // Full: wait in the upstream's bounded queue, or be refused at once.
@@ -195,7 +195,7 @@ function forward(
     else if (res.destroyed) {
       bulkhead.leave();
       target.breaker?.release(permit);
-    } else startProxy(req, res, ctx, r, plan, path, target, permit);
+    } else startProxy(req, res, ctx, r, plan, path, target, permit, key);
   });
   if (ticket === null) {
     refuse(`upstream "${upstream.name}" has ${bulkhead.active} requests in flight`);
@@ -216,6 +216,7 @@ function startProxy(
   path: string,
   target: Target,
   permit: number,
+  key: string | undefined,
 ): void {
   // The listeners route "Expect: 100-continue" here instead of letting Node answer it at once, so a
   // request refused by its headers (413, 401, 404...) is refused before the client sends its body.
@@ -227,6 +228,8 @@ function startProxy(
     upstream: r.upstream,
     target,
     permit,
+    retry: r.retry,
+    key,
     path,
     headers: ctx.upstreamHeaders,
     body: requestBody(req, ctx, plan),

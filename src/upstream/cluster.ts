@@ -7,6 +7,7 @@ import type { PoolRegistry } from "./pools.ts";
 import type { BreakerRegistry } from "./resilience/breakers.ts";
 import { Bulkhead, DEFAULT_BULKHEAD } from "./resilience/bulkhead.ts";
 import { type CircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from "./resilience/circuit-breaker.ts";
+import { DEFAULT_RETRY_BUDGET, RetryBudget } from "./resilience/retry-budget.ts";
 
 export interface Target {
   /** host:port: the balancer's and the health registry's stable id, and what logs and metrics show. */
@@ -64,6 +65,8 @@ export class UpstreamCluster {
   /** Caps requests in flight to this upstream (all targets together); undefined when not configured.
    * Per plan: after a reload the new plan's bulkhead counts from zero while the old plan drains. */
   readonly bulkhead: Bulkhead | undefined;
+  /** Retries to this upstream, from every route, stay within this share of its requests. */
+  readonly retryBudget: RetryBudget;
   readonly #balancer: Balancer<Target>;
   /** The clock read once per pick, shared with the usable() callback (no closure per request). */
   #now = 0;
@@ -76,6 +79,7 @@ export class UpstreamCluster {
     this.http2 = config.http2 === true;
     this.health = shared.health ?? ALWAYS_HEALTHY;
     this.bulkhead = config.bulkhead ? new Bulkhead({ ...DEFAULT_BULKHEAD, ...config.bulkhead }) : undefined;
+    this.retryBudget = new RetryBudget({ ...DEFAULT_RETRY_BUDGET, ...config.retryBudget });
     const breakerOptions = config.circuitBreaker
       ? { ...DEFAULT_CIRCUIT_BREAKER, ...config.circuitBreaker }
       : undefined;

@@ -13,6 +13,8 @@ import { BodyIdleError, BodyLimitError } from "../server/body-guard.ts";
 import { type AnyResponse, isHttp1, out, problemReply, sendLocal } from "../server/reply.ts";
 import type { Target, UpstreamCluster, UpstreamTimeouts } from "./cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "./hop-by-hop.ts";
+import { REFUSED } from "./resilience/circuit-breaker.ts";
+import { backoffDelay, type RetryOn, shouldRetry } from "./resilience/retry.ts";
 import { classifyUpstreamError } from "./upstream-error.ts";
 
 export interface ProxyRequest {
@@ -23,12 +25,29 @@ export interface ProxyRequest {
   target: Target;
   /** The target's circuit-breaker permit (0 when it has no breaker). */
   permit: number;
+  /** The route's retry policy, when it has one. */
+  retry?: RouteRetry | undefined;
+  /** The hash key the balancer used, so a retry can pick consistently (avoiding the failed target). */
+  key?: string | undefined;
+  /** 1 for the first try. */
+  attempt?: number;
   path: string;
   headers: HeaderBag;
   body: Readable | null;
   timeouts: UpstreamTimeouts;
   now: () => number;
 }
+
+export interface RouteRetry {
+  /** Tries in all, the first included. */
+  readonly attempts: number;
+  readonly on: RetryOn;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+}
+
+/** The reason a response head is dropped: a retryable status, to be tried again elsewhere. */
+const RETRY = new Error("retrying on another target");
 
 export class ProxyCall implements Dispatcher.DispatchHandler {
   readonly #ctx: RequestContext;
@@ -41,8 +60,13 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined = undefined;
   #done = false;
   #released = false;
+  #retrying = false;
+  readonly #p: ProxyRequest;
+  readonly #attempt: number;
 
   constructor(p: ProxyRequest) {
+    this.#p = p;
+    this.#attempt = p.attempt ?? 1;
     this.#ctx = p.ctx;
     this.#res = p.res;
     this.#chain = p.chain;
@@ -57,6 +81,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     p.ctx.target = p.target.address;
     p.ctx.upstreamStartMs = p.now();
     p.target.inflight++;
+    if (call.#attempt === 1) p.upstream.retryBudget.recordRequest(Date.now());
     // The handler's single "close" listener calls this first (one listener per request, not two).
     p.ctx.onClientClose = call.#onClientClose;
     p.target.pool.dispatch(
@@ -95,6 +120,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       if (status >= 500) breaker.onFailure(now, this.#permit);
       else breaker.onSuccess(now, this.#permit);
     }
+    if (status >= 500 && this.#mayRetry(null, status)) {
+      // Drop this answer (undici closes its connection) and try another target.
+      this.#retrying = true;
+      _controller.abort(RETRY);
+      return;
+    }
     const headers = filterResponseHeaders(upstreamHeaders);
     headers["x-request-id"] = ctx.id;
     const view = { status, headers, local: false };
@@ -112,6 +143,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#retrying) return;
     this.#ctx.bytesOut += chunk.length;
     if (!out(this.#res).write(chunk)) {
       controller.pause();
@@ -129,28 +161,35 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     if (this.#done) return;
     this.#done = true;
-    this.#release();
+    if (this.#retrying) {
+      this.#retry();
+      return;
+    }
     const ctx = this.#ctx;
     if (ctx.upstreamEndMs === 0) ctx.upstreamEndMs = this.#now();
     const res = this.#res;
-    if (err instanceof BodyLimitError) {
-      sendLocal(ctx, res, problemReply("BODY_TOO_LARGE", err.message), this.#chain);
+    if (err instanceof BodyLimitError || err instanceof BodyIdleError || res.destroyed || ctx.flag === "DC") {
+      this.#release();
+      if (err instanceof BodyLimitError)
+        sendLocal(ctx, res, problemReply("BODY_TOO_LARGE", err.message), this.#chain);
+      else if (err instanceof BodyIdleError)
+        sendLocal(ctx, res, problemReply("REQUEST_TIMEOUT", err.message), this.#chain);
       return;
     }
-    if (err instanceof BodyIdleError) {
-      sendLocal(ctx, res, problemReply("REQUEST_TIMEOUT", err.message), this.#chain);
-      return;
-    }
-    if (res.destroyed || ctx.flag === "DC") return;
     const code = classifyUpstreamError(err);
-    ctx.flag = ERROR_CODES[code].flag;
     const kind = HEALTH_RESULT[code];
     // Only failures before the response head: a head already counted as a result of its own.
     if (kind !== undefined && ctx.status === 0) {
       const now = Date.now();
       this.#upstream.health.onResult(this.#upstream.name, this.#target.id, kind, now);
       this.#target.breaker?.onFailure(now, this.#permit);
+      if (this.#mayRetry(code, 0)) {
+        this.#retry();
+        return;
+      }
     }
+    this.#release();
+    ctx.flag = ERROR_CODES[code].flag;
     if (!res.headersSent) {
       sendLocal(ctx, res, problemReply(code), this.#chain);
       return;
@@ -158,6 +197,58 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     // The head is out: the only honest signal left is to cut the response short.
     ctx.errorCode = code;
     res.destroy(err);
+  }
+
+  /** Whether this failed try may be tried again: the route's conditions, safety, tries left, budget. */
+  #mayRetry(error: ErrorCode | null, status: number): boolean {
+    const retry = this.#p.retry;
+    if (retry === undefined || this.#attempt >= retry.attempts) return false;
+    const verdict = shouldRetry(retry.on, {
+      method: this.#ctx.method,
+      error,
+      status,
+      requestSent: true,
+      body: this.#p.body === null ? "none" : "streamed",
+      responseStarted: false,
+    });
+    // The budget is asked last: asking spends.
+    return verdict === "retry" && this.#upstream.retryBudget.tryRetry(Date.now());
+  }
+
+  /** Gives this target back (the bulkhead slot passes to the next try) and tries again after a backoff. */
+  #retry(): void {
+    this.#released = true;
+    this.#target.inflight--;
+    const retry = this.#p.retry!;
+    const delay = backoffDelay(this.#attempt, retry.backoffBaseMs, retry.backoffMaxMs, Math.random);
+    setTimeout(() => this.#nextAttempt(), delay);
+  }
+
+  #nextAttempt(): void {
+    const p = this.#p;
+    const ctx = p.ctx;
+    const slot = p.upstream.bulkhead;
+    if (p.res.destroyed) {
+      slot?.leave();
+      return;
+    }
+    const target = p.upstream.pick(p.key, p.target);
+    let permit = 0;
+    if (target !== undefined && target.breaker !== undefined) permit = target.breaker.tryAcquire(Date.now());
+    if (target === undefined || (target.breaker !== undefined && permit === REFUSED)) {
+      slot?.leave();
+      ctx.upstreamEndMs = this.#now();
+      sendLocal(
+        ctx,
+        p.res,
+        problemReply(target === undefined ? "NO_HEALTHY_UPSTREAM" : "CIRCUIT_OPEN"),
+        p.chain,
+      );
+      return;
+    }
+    ctx.upstreamEndMs = 0;
+    ctx.retries++;
+    ProxyCall.start({ ...p, target, permit, attempt: this.#attempt + 1 });
   }
 
   readonly #onDrain = (): void => {
