@@ -118,6 +118,29 @@ function* compileSteps(
       const p = policy(name, options, `/routes/${index}/policies/${name}`);
       if (p) instances.set(name, p);
     }
+    let fallback: CompiledRoute["fallback"];
+    const fb = route.fallback;
+    if (fb !== undefined && "upstream" in fb) {
+      const other = upstreams.get(fb.upstream);
+      if (other === undefined) {
+        issues.push({
+          path: `/routes/${index}/fallback/upstream`,
+          message: `no upstream named "${fb.upstream}"`,
+        });
+      } else fallback = { upstream: other };
+    } else if (fb !== undefined) {
+      const body = fb.body ?? "";
+      fallback = {
+        reply: {
+          status: fb.status,
+          headers: {
+            "content-type": fb.contentType ?? "text/plain; charset=utf-8",
+            "cache-control": "no-store",
+          },
+          body,
+        },
+      };
+    }
     entries.push({
       config: route,
       index,
@@ -127,6 +150,7 @@ function* compileSteps(
         chain: buildChain([...instances.values()]),
         timeouts: Object.freeze({ ...upstream.timeouts, ...route.timeouts }),
         preserveHost: route.preserveHost === true,
+        fallback,
         retry:
           route.retry === undefined || route.retry.attempts < 2
             ? undefined

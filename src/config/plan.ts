@@ -1,6 +1,7 @@
 // The immutable runtime plan a request reads once and keeps. State that must outlive a reload (pools
 // now; breakers, health, counters later) lives in registries outside it, keyed by stable ids.
 import type { Chain } from "../pipeline/chain.ts";
+import type { LocalReply } from "../pipeline/types.ts";
 import type { Router } from "../routing/types.ts";
 import type { TrustFn } from "../server/forwarded.ts";
 import type { UpstreamCluster, UpstreamTimeouts } from "../upstream/cluster.ts";
@@ -15,6 +16,11 @@ export interface CompiledRoute {
   readonly timeouts: UpstreamTimeouts;
   readonly preserveHost: boolean;
   readonly retry: RouteRetry | undefined;
+  /** Answers when no target of the upstream can: a static reply, or another upstream. */
+  readonly fallback:
+    | { readonly reply: LocalReply; readonly upstream?: undefined }
+    | { readonly reply?: undefined; readonly upstream: UpstreamCluster }
+    | undefined;
 }
 
 export interface RuntimePlan {

@@ -295,6 +295,28 @@ export const routeSchema = Type.Object(
       }),
     ),
     preserveHost: Type.Optional(Type.Boolean({ description: "Forward the client's Host (default false)." })),
+    fallback: Type.Optional(
+      Type.Union(
+        [
+          Type.Object(
+            {
+              status: Type.Integer({ minimum: 200, maximum: 599 }),
+              body: Type.Optional(Type.String()),
+              contentType: Type.Optional(Type.String({ minLength: 1 })),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Object(
+            { upstream: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" }) },
+            { additionalProperties: false },
+          ),
+        ],
+        {
+          description:
+            "When no target can take the request (none healthy, breakers open): a static reply {status, body, contentType}, or {upstream} tried instead.",
+        },
+      ),
+    ),
     retry: Type.Optional(
       Type.Object(
         {

@@ -6,11 +6,12 @@ import type { Http2ServerRequest } from "node:http2";
 import type { Readable } from "node:stream";
 import type { CompiledRoute, RuntimePlan } from "../config/plan.ts";
 import type { PlanStore } from "../config/store.ts";
+import { ERROR_CODES } from "../errors/codes.ts";
 import { runRequestHooks } from "../pipeline/chain.ts";
 import { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
 import type { MatchResult } from "../routing/types.ts";
-import type { HashKeySpec, Target } from "../upstream/cluster.ts";
+import type { HashKeySpec, Target, UpstreamCluster } from "../upstream/cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
 import { REFUSED, retryAfterSeconds } from "../upstream/resilience/circuit-breaker.ts";
@@ -140,9 +141,10 @@ function forward(
   r: CompiledRoute,
   plan: RuntimePlan,
   path: string,
+  upstream: UpstreamCluster = r.upstream,
 ): void {
   if (res.destroyed) return;
-  const upstream = r.upstream;
+  const unavailable = (reply: LocalReply) => fallBack(req, res, ctx, r, plan, path, upstream, reply);
   const key = upstream.hashKey === undefined ? undefined : hashKeyOf(ctx, upstream.hashKey);
   let target = upstream.pick(key);
   if (target === undefined) {
@@ -153,7 +155,7 @@ function forward(
         : problemReply("CIRCUIT_OPEN", `upstream "${upstream.name}"`, {
             "retry-after": retryAfterSeconds(openMs),
           });
-    sendLocal(ctx, res, reply, r.chain);
+    unavailable(reply);
     return;
   }
   let permit = 0;
@@ -171,8 +173,7 @@ function forward(
         (other.breaker !== undefined && otherPermit === REFUSED)
       ) {
         const retryAfter = retryAfterSeconds(target.breaker.retryAfterMs(now));
-        const reply = problemReply("CIRCUIT_OPEN", `target ${target.id}`, { "retry-after": retryAfter });
-        sendLocal(ctx, res, reply, r.chain);
+        unavailable(problemReply("CIRCUIT_OPEN", `target ${target.id}`, { "retry-after": retryAfter }));
         return;
       }
       target = other;
@@ -181,7 +182,7 @@ function forward(
   }
   const bulkhead = upstream.bulkhead;
   if (bulkhead === undefined || bulkhead.tryEnter()) {
-    startProxy(req, res, ctx, r, plan, path, target, permit, key);
+    startProxy(req, res, ctx, r, plan, path, upstream, target, permit, key);
     return;
   }
   // Full: wait in the upstream's bounded queue, or be refused at once.
@@ -195,7 +196,7 @@ function forward(
     else if (res.destroyed) {
       bulkhead.leave();
       target.breaker?.release(permit);
-    } else startProxy(req, res, ctx, r, plan, path, target, permit, key);
+    } else startProxy(req, res, ctx, r, plan, path, upstream, target, permit, key);
   });
   if (ticket === null) {
     refuse(`upstream "${upstream.name}" has ${bulkhead.active} requests in flight`);
@@ -207,6 +208,35 @@ function forward(
   };
 }
 
+/**
+ * No target of the route's upstream can take the request (none healthy, breakers open): the route's
+ * fallback answers if it has one — a static reply, or one try of another upstream — else the error.
+ */
+function fallBack(
+  req: AnyRequest,
+  res: AnyResponse,
+  ctx: RequestContext,
+  r: CompiledRoute,
+  plan: RuntimePlan,
+  path: string,
+  failed: UpstreamCluster,
+  reply: LocalReply,
+): void {
+  const fallback = r.fallback;
+  if (fallback === undefined || failed !== r.upstream) {
+    sendLocal(ctx, res, reply, r.chain);
+    return;
+  }
+  // The log keeps the reason (UH, UO) even when the fallback answers.
+  if (reply.code !== undefined) ctx.flag = ERROR_CODES[reply.code].flag;
+  if (fallback.reply !== undefined) {
+    sendLocal(ctx, res, fallback.reply, r.chain);
+    return;
+  }
+  ctx.upstreamName = fallback.upstream.name;
+  forward(req, res, ctx, r, plan, path, fallback.upstream);
+}
+
 function startProxy(
   req: AnyRequest,
   res: AnyResponse,
@@ -214,6 +244,7 @@ function startProxy(
   r: CompiledRoute,
   plan: RuntimePlan,
   path: string,
+  upstream: UpstreamCluster,
   target: Target,
   permit: number,
   key: string | undefined,
@@ -225,7 +256,7 @@ function startProxy(
     ctx,
     res,
     chain: r.chain,
-    upstream: r.upstream,
+    upstream,
     target,
     permit,
     retry: r.retry,
