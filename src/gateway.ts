@@ -286,12 +286,17 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
   const pools = new PoolRegistry();
   let logger: Logger | undefined;
   // Every health and breaker transition is logged once (the registries report each one).
+  let metrics: Metrics | undefined;
   const health = new HealthRegistry({
-    onTransition: (t) => logger?.warn({ health: t }, "target health changed"),
+    onTransition: (t) => {
+      logger?.warn({ health: t }, "target health changed");
+      metrics?.recordTransition(t.upstream, t.target, t.check, t.to);
+    },
   });
-  const breakers = new BreakerRegistry((upstream, target, from, to, reason) =>
-    logger?.warn({ breaker: { upstream, target, from, to, reason } }, "circuit breaker changed"),
-  );
+  const breakers = new BreakerRegistry((upstream, target, from, to, reason) => {
+    logger?.warn({ breaker: { upstream, target, from, to, reason } }, "circuit breaker changed");
+    metrics?.recordTransition(upstream, target, "breaker", to);
+  });
   const shared: Shared = { health, breakers };
   const compiled = compileLoaded(
     loaded.config,
@@ -306,6 +311,7 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
   const log = loaded.config.log;
   logger = opts.logger ?? createLogger({ level: log?.level ?? "info", format: log?.format ?? "ecs" });
   const gateway = new Gateway(compiled.plan, pools, logger, opts.configFile, shared);
+  metrics = gateway.metrics;
   await gateway.start(opts.adminPort);
   if (opts.watch !== false) gateway.store.watch(opts.configFile);
   return gateway;

@@ -69,6 +69,13 @@ describe("circuit breaker", () => {
     assert.equal(report.upstreams[0].targets[0].breaker?.state, "closed");
     const transitions = gw.logText().match(/circuit breaker changed/g) ?? [];
     assert.equal(transitions.length, 3, "closed→open, open→half-open, half-open→closed, each logged once");
+    const metrics = await (await request(`${gw.adminUrl}/metrics`)).body.text();
+    for (const to of ["open", "half-open", "closed"]) {
+      assert.match(
+        metrics,
+        new RegExp(`portcullis_upstream_transitions_total\\{[^}]*check="breaker",to="${to}"\\} 1`),
+      );
+    }
   });
 });
 

@@ -50,6 +50,7 @@ export class Metrics {
   private readonly upstreamDuration: HistogramFamily;
   private readonly openConnections: GaugeFamily;
   private readonly upstreamErrors: CounterFamily;
+  private readonly transitions: CounterFamily;
   private readonly reloadSuccess: CounterChild;
   private readonly reloadFailure: CounterChild;
   private readonly lastReloadSuccess: GaugeChild;
@@ -87,6 +88,11 @@ export class Metrics {
       name: "portcullis_upstream_errors_total",
       help: "Upstream failures by upstream and response flag (UF connect, UT timeout, UC reset, UPE protocol).",
       labelNames: ["upstream", "flag"],
+    }).registerIn(r);
+    this.transitions = new CounterFamily({
+      name: "portcullis_upstream_transitions_total",
+      help: "Target state changes: check is active, passive (outlier ejection) or breaker; to is the new state.",
+      labelNames: ["upstream", "target", "check", "to"],
     }).registerIn(r);
     const reloads = new CounterFamily({
       name: "portcullis_config_reloads_total",
@@ -144,6 +150,11 @@ export class Metrics {
 
   connectionClosed(listener: string): void {
     this.listenerGauge(listener).dec();
+  }
+
+  /** Health and breaker transitions are rare: the child is looked up by name each time. */
+  recordTransition(upstream: string, target: string, check: string, to: string): void {
+    this.transitions.child(upstream, target, check, to).inc();
   }
 
   recordUpstreamError(upstream: string, flag: string): void {
