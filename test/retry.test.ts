@@ -111,4 +111,41 @@ describe("retries", () => {
     const line = gw.logs().find((l) => (l.portcullis as { retries?: number } | undefined)?.retries === 1);
     assert.ok(line, "an access line carries portcullis.retries");
   });
+
+  test("the total deadline bounds every try together: no retry once it is spent", async (t) => {
+    const hung = await startRawUpstream(() => {});
+    const hung2 = await startRawUpstream(() => {});
+    t.after(async () => {
+      await hung.close();
+      await hung2.close();
+    });
+    const deadline = await startTestGateway(
+      baseConfig({
+        upstreams: [
+          {
+            name: "hung",
+            balancer: "round-robin",
+            targets: [{ url: hung.url }, { url: hung2.url }],
+            timeouts: { responseHeadersMs: 1500, totalMs: 3000 },
+          },
+        ],
+        routes: [
+          {
+            name: "h",
+            match: { path: "/" },
+            upstream: "hung",
+            retry: { attempts: 5, on: ["timeout"], backoffBaseMs: 1 },
+          },
+        ],
+      }),
+    );
+    t.after(() => deadline.close());
+    const res = await request(`${deadline.url}/slow`);
+    const body = (await res.body.json()) as { code: string };
+    assert.equal(res.statusCode, 504);
+    assert.equal(body.code, "UPSTREAM_TIMEOUT");
+    const line = deadline.logs().find((l) => (l.url as { path?: string } | undefined)?.path === "/slow");
+    // The first try timed out after 1.5 s; the second got only what was left of 3 s; no third.
+    assert.equal((line!.portcullis as { retries?: number }).retries, 1);
+  });
 });

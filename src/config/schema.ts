@@ -103,6 +103,14 @@ const Timeouts = Type.Object(
     connectMs: Type.Optional(Ms("TCP/TLS connect", 5_000)),
     responseHeadersMs: Type.Optional(Ms("Wait for the upstream's response headers", 30_000)),
     bodyIdleMs: Type.Optional(Ms("Longest pause between two pieces of the upstream response body", 30_000)),
+    totalMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86_400_000,
+        description:
+          "Deadline for the response head across every try, retries and backoff included (milliseconds, default none).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -25,6 +25,8 @@ export interface UpstreamTimeouts {
   readonly connectMs: number;
   readonly responseHeadersMs: number;
   readonly bodyIdleMs: number;
+  /** Deadline for the response head across all tries; undefined: none. */
+  readonly totalMs?: number | undefined;
 }
 
 export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = Object.freeze({

@@ -79,9 +79,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   static start(p: ProxyRequest): ProxyCall {
     const call = new ProxyCall(p);
     p.ctx.target = p.target.address;
-    p.ctx.upstreamStartMs = p.now();
     p.target.inflight++;
-    if (call.#attempt === 1) p.upstream.retryBudget.recordRequest(Date.now());
+    if (call.#attempt === 1) {
+      // The upstream time (and the total deadline) run from the first try.
+      p.ctx.upstreamStartMs = p.now();
+      p.upstream.retryBudget.recordRequest(Date.now());
+    }
     // The handler's single "close" listener calls this first (one listener per request, not two).
     p.ctx.onClientClose = call.#onClientClose;
     p.target.pool.dispatch(
@@ -90,9 +93,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
         method: p.ctx.method as Dispatcher.HttpMethod,
         headers: p.headers as Record<string, string | string[]>,
         body: p.body,
-        headersTimeout: p.timeouts.responseHeadersMs,
+        headersTimeout: call.#headersTimeout(),
         bodyTimeout: p.timeouts.bodyIdleMs,
-        // The gateway never replays a request itself here: retries come with the resilience layer.
+        // undici must not replay anything itself: retries are decided here (#mayRetry).
         idempotent: false,
         blocking: false,
       },
@@ -199,10 +202,23 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     res.destroy(err);
   }
 
+  /** Time left before the route's total deadline (from the first try), or Infinity without one. */
+  #remainingMs(): number {
+    const total = this.#p.timeouts.totalMs;
+    return total === undefined ? Number.POSITIVE_INFINITY : total - (this.#now() - this.#ctx.upstreamStartMs);
+  }
+
+  /** Each try waits for the head no longer than the per-try timeout or what is left of the deadline. */
+  #headersTimeout(): number {
+    return Math.max(1, Math.min(this.#p.timeouts.responseHeadersMs, this.#remainingMs()));
+  }
+
   /** Whether this failed try may be tried again: the route's conditions, safety, tries left, budget. */
   #mayRetry(error: ErrorCode | null, status: number): boolean {
     const retry = this.#p.retry;
     if (retry === undefined || this.#attempt >= retry.attempts) return false;
+    // Not worth a try that could not get an answer before the deadline.
+    if (this.#remainingMs() <= retry.backoffMaxMs) return false;
     const verdict = shouldRetry(retry.on, {
       method: this.#ctx.method,
       error,
