@@ -77,6 +77,17 @@ describe("circuit breaker", () => {
       );
     }
   });
+  test("breaker state outlives a reload that keeps the target", async () => {
+    failing = true;
+    for (let i = 0; i < 3; i++) await get();
+    assert.equal((JSON.parse((await get()).body) as { code: string }).code, "CIRCUIT_OPEN");
+    const outcome = await gw.gateway.reload();
+    assert.ok(outcome.ok);
+    assert.equal((JSON.parse((await get()).body) as { code: string }).code, "CIRCUIT_OPEN", "still open");
+    failing = false;
+    await new Promise((r) => setTimeout(r, 450));
+    assert.equal((await get()).body, "up");
+  });
 });
 
 describe("bulkhead", () => {
