@@ -25,8 +25,8 @@ describe("circuit breaker", () => {
             circuitBreaker: {
               consecutiveFailures: 3,
               minRequests: 100,
-              openMs: 400,
-              maxOpenMs: 400,
+              openMs: 1000,
+              maxOpenMs: 1000,
               halfOpenProbes: 1,
             },
           },
