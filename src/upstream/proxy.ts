@@ -110,7 +110,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     status: number,
     upstreamHeaders: IncomingHttpHeaders,
   ): void {
@@ -126,7 +126,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (status >= 500 && this.#mayRetry(null, status)) {
       // Drop this answer (undici closes its connection) and try another target.
       this.#retrying = true;
-      _controller.abort(RETRY);
+      controller.abort(RETRY);
       return;
     }
     const headers = filterResponseHeaders(upstreamHeaders);
