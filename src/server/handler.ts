@@ -14,7 +14,6 @@ import type { MatchResult } from "../routing/types.ts";
 import type { HashKeySpec, Target, UpstreamCluster } from "../upstream/cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
-import { REFUSED, retryAfterSeconds } from "../upstream/resilience/circuit-breaker.ts";
 import { BodyGuard } from "./body-guard.ts";
 import { clientAddress, setForwardedHeaders, unmapIPv4 } from "./forwarded.ts";
 import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
@@ -144,42 +143,13 @@ function forward(
   upstream: UpstreamCluster = r.upstream,
 ): void {
   if (res.destroyed) return;
-  const unavailable = (reply: LocalReply) => fallBack(req, res, ctx, r, plan, path, upstream, reply);
   const key = upstream.hashKey === undefined ? undefined : hashKeyOf(ctx, upstream.hashKey);
-  let target = upstream.pick(key);
-  if (target === undefined) {
-    const openMs = upstream.breakerRetryAfterMs();
-    const reply =
-      openMs === undefined
-        ? problemReply("NO_HEALTHY_UPSTREAM", `upstream "${upstream.name}"`)
-        : problemReply("CIRCUIT_OPEN", `upstream "${upstream.name}"`, {
-            "retry-after": retryAfterSeconds(openMs),
-          });
-    unavailable(reply);
+  const choice = upstream.choose(key);
+  if ("refusal" in choice) {
+    fallBack(req, res, ctx, r, plan, path, upstream, choice.refusal);
     return;
   }
-  let permit = 0;
-  if (target.breaker !== undefined) {
-    const now = Date.now();
-    permit = target.breaker.tryAcquire(now);
-    if (permit === REFUSED) {
-      // A half-open breaker whose probes are all out: another target may take the request.
-      const other = upstream.pick(key, target);
-      const otherPermit =
-        other === undefined || other === target ? REFUSED : (other.breaker?.tryAcquire(now) ?? 0);
-      if (
-        other === undefined ||
-        other === target ||
-        (other.breaker !== undefined && otherPermit === REFUSED)
-      ) {
-        const retryAfter = retryAfterSeconds(target.breaker.retryAfterMs(now));
-        unavailable(problemReply("CIRCUIT_OPEN", `target ${target.id}`, { "retry-after": retryAfter }));
-        return;
-      }
-      target = other;
-      permit = otherPermit;
-    }
-  }
+  const { target, permit } = choice;
   const bulkhead = upstream.bulkhead;
   if (bulkhead === undefined || bulkhead.tryEnter()) {
     startProxy(req, res, ctx, r, plan, path, upstream, target, permit, key);

@@ -2,11 +2,18 @@
 // outside the plan, in the HealthRegistry, so a reload does not forget it).
 import type { Pool } from "undici";
 import type { UpstreamConfig } from "../config/schema.ts";
+import type { LocalReply } from "../pipeline/types.ts";
+import { problemReply } from "../server/reply.ts";
 import { type Balancer, type BalancerKind, createBalancer } from "./balancer/index.ts";
 import type { PoolRegistry } from "./pools.ts";
 import type { BreakerRegistry } from "./resilience/breakers.ts";
 import { Bulkhead, DEFAULT_BULKHEAD } from "./resilience/bulkhead.ts";
-import { type CircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from "./resilience/circuit-breaker.ts";
+import {
+  type CircuitBreaker,
+  DEFAULT_CIRCUIT_BREAKER,
+  REFUSED,
+  retryAfterSeconds,
+} from "./resilience/circuit-breaker.ts";
 import { DEFAULT_RETRY_BUDGET, RetryBudget } from "./resilience/retry-budget.ts";
 
 export interface Target {
@@ -121,16 +128,43 @@ export class UpstreamCluster {
     return this.#balancer.pick(this.#usable, key, avoid);
   }
 
-  /** When no target was usable: the soonest an open breaker lets requests through, or undefined when
-   * some target is out for health reasons instead (then the answer is NO_HEALTHY_UPSTREAM). */
-  breakerRetryAfterMs(): number | undefined {
+  /**
+   * The target for a try, with its breaker permit (0 without a breaker), or the refusal when none can
+   * take it. A half-open target whose probes are all out passes the request to another target.
+   */
+  choose(
+    key: string | undefined,
+    avoid?: Target,
+  ): { target: Target; permit: number } | { refusal: LocalReply } {
+    const target = this.pick(key, avoid);
+    if (target === undefined) return { refusal: this.#unavailable() };
+    if (target.breaker === undefined) return { target, permit: 0 };
+    const permit = target.breaker.tryAcquire(this.#now);
+    if (permit !== REFUSED) return { target, permit };
+    const other = this.pick(key, target);
+    if (other !== undefined && other !== target) {
+      if (other.breaker === undefined) return { target: other, permit: 0 };
+      const otherPermit = other.breaker.tryAcquire(this.#now);
+      if (otherPermit !== REFUSED) return { target: other, permit: otherPermit };
+    }
+    const retryAfter = retryAfterSeconds(target.breaker.retryAfterMs(this.#now));
+    return { refusal: problemReply("CIRCUIT_OPEN", `target ${target.id}`, { "retry-after": retryAfter }) };
+  }
+
+  /** No usable target: CIRCUIT_OPEN when every target is out only because its breaker is open (with
+   * the soonest Retry-After), else NO_HEALTHY_UPSTREAM. */
+  #unavailable(): LocalReply {
     let soonest: number | undefined;
     for (const t of this.targets) {
-      if (t.breaker === undefined || t.breaker.state === "closed") return undefined;
+      if (t.breaker === undefined || t.breaker.state === "closed") {
+        return problemReply("NO_HEALTHY_UPSTREAM", `upstream "${this.name}"`);
+      }
       const ms = t.breaker.retryAfterMs(this.#now);
       soonest = soonest === undefined ? ms : Math.min(soonest, ms);
     }
-    return soonest;
+    return problemReply("CIRCUIT_OPEN", `upstream "${this.name}"`, {
+      "retry-after": retryAfterSeconds(soonest ?? 0),
+    });
   }
 
   release(registry: PoolRegistry): void {

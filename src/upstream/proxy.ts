@@ -13,7 +13,6 @@ import { BodyIdleError, BodyLimitError } from "../server/body-guard.ts";
 import { type AnyResponse, isHttp1, out, problemReply, sendLocal } from "../server/reply.ts";
 import type { Target, UpstreamCluster, UpstreamTimeouts } from "./cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "./hop-by-hop.ts";
-import { REFUSED } from "./resilience/circuit-breaker.ts";
 import { backoffDelay, type RetryOn, shouldRetry } from "./resilience/retry.ts";
 import { classifyUpstreamError } from "./upstream-error.ts";
 
@@ -248,23 +247,16 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       slot?.leave();
       return;
     }
-    const target = p.upstream.pick(p.key, p.target);
-    let permit = 0;
-    if (target !== undefined && target.breaker !== undefined) permit = target.breaker.tryAcquire(Date.now());
-    if (target === undefined || (target.breaker !== undefined && permit === REFUSED)) {
+    const choice = p.upstream.choose(p.key, p.target);
+    if ("refusal" in choice) {
       slot?.leave();
       ctx.upstreamEndMs = this.#now();
-      sendLocal(
-        ctx,
-        p.res,
-        problemReply(target === undefined ? "NO_HEALTHY_UPSTREAM" : "CIRCUIT_OPEN"),
-        p.chain,
-      );
+      sendLocal(ctx, p.res, choice.refusal, p.chain);
       return;
     }
     ctx.upstreamEndMs = 0;
     ctx.retries++;
-    ProxyCall.start({ ...p, target, permit, attempt: this.#attempt + 1 });
+    ProxyCall.start({ ...p, target: choice.target, permit: choice.permit, attempt: this.#attempt + 1 });
   }
 
   readonly #onDrain = (): void => {
