@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { formatIssues, loadConfigFile, locate } from "./config/load.ts";
 import { compileLoaded } from "./config/store.ts";
+import { generateApiKey, hashApiKey, hashPassword } from "./consumers/hash.ts";
 import { startDemoUpstream } from "./demo/upstream.ts";
 import { ConfigError, startGateway } from "./gateway.ts";
 import { PoolRegistry } from "./upstream/pools.ts";
@@ -79,6 +80,36 @@ program
     }
     process.stdout.write(`${file}: ok (${loaded.config.routes.length} routes)\n`);
   });
+
+program
+  .command("hash-secret")
+  .description("hash a consumer credential for the config; the secret is read from stdin, never argv")
+  .option("--api-key", "hash an API key (SHA-256)")
+  .option("--password", "hash a Basic password (scrypt)")
+  .option("--generate", "with --api-key: make a new random key and print it with its hash")
+  .action(async (opts: { apiKey?: boolean; password?: boolean; generate?: boolean }) => {
+    if (opts.apiKey === opts.password) {
+      process.stderr.write("give exactly one of --api-key or --password\n");
+      process.exit(2);
+    }
+    if (opts.apiKey && opts.generate) {
+      const key = generateApiKey();
+      process.stdout.write(`key:  ${key}\nhash: ${hashApiKey(key)}\n`);
+      return;
+    }
+    const secret = (await readStdin()).replace(/\r?\n$/, "");
+    if (secret === "") {
+      process.stderr.write("nothing on stdin\n");
+      process.exit(2);
+    }
+    process.stdout.write(`${opts.apiKey ? hashApiKey(secret) : await hashPassword(secret)}\n`);
+  });
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`portcullis: ${(err as Error).stack ?? err}\n`);

@@ -10,6 +10,8 @@ import { type AccessLogFn, createAccessLogger, noopAccessLog } from "./observabi
 import { createLogger, flushLogger, type Logger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
 import type { RequestContext } from "./pipeline/context.ts";
+import { type LogFn, runWarmUps } from "./pipeline/services.ts";
+import { SharedResources } from "./pipeline/shared-resources.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { createRequestHandler } from "./server/handler.ts";
 import { type Listener, listen } from "./server/listeners.ts";
@@ -21,7 +23,12 @@ import { BreakerRegistry } from "./upstream/resilience/breakers.ts";
 interface Shared {
   health: HealthRegistry;
   breakers: BreakerRegistry;
+  resources: SharedResources;
+  log: LogFn;
 }
+
+/** How long startup waits for warm-ups (signing keys) before reporting ready anyway. */
+const START_WARM_UP_MS = 10_000;
 
 export class ConfigError extends Error {
   readonly issues: ConfigIssue[];
@@ -49,6 +56,7 @@ export class Gateway {
   admin: AdminServer | undefined;
   #active = 0;
   #draining = false;
+  #warm = false;
   #stopping: Promise<void> | undefined;
   readonly #access: AccessLogFn;
 
@@ -56,12 +64,14 @@ export class Gateway {
    * reloads keep them. */
   readonly health: HealthRegistry;
   readonly breakers: BreakerRegistry;
+  readonly #resources: SharedResources;
 
   constructor(plan: RuntimePlan, pools: PoolRegistry, logger: Logger, configFile: string, shared: Shared) {
     this.logger = logger;
     this.configFile = configFile;
     this.health = shared.health;
     this.breakers = shared.breakers;
+    this.#resources = shared.resources;
     this.metrics = new Metrics();
     this.#access = createAccessLogger(logger, plan.config.log?.accessLog !== false);
     this.store = new PlanStore(plan, pools, { onReload: (o, ms) => this.#reported(o, ms), shared });
@@ -97,6 +107,18 @@ export class Gateway {
         }),
       })),
     };
+  }
+
+  /** Runs the current plan's warm-ups (bounded); /readyz answers 200 only after them. */
+  async warmUp(): Promise<void> {
+    const warmUps = this.store.current.services.warmUps;
+    if (warmUps.length > 0) {
+      const { ok, failed } = await runWarmUps(warmUps, START_WARM_UP_MS, (level, message, fields) =>
+        this.logger[level](fields ?? {}, message),
+      );
+      this.logger.info({ warmUps: { ok, failed } }, "warm-ups done");
+    }
+    this.#warm = true;
   }
 
   get draining(): boolean {
@@ -142,7 +164,7 @@ export class Gateway {
       address: admin.address ?? DEFAULT_ADMIN.address,
       port: adminPort ?? admin.port,
       metrics: this.metrics,
-      isReady: () => !this.#draining,
+      isReady: () => this.#warm && !this.#draining,
       logger: this.logger,
       extra: [
         {
@@ -272,6 +294,7 @@ export class Gateway {
     for (const l of this.listeners) l.destroyAll();
     this.store.close();
     await this.health.close();
+    this.#resources.closeAll();
     await this.admin?.close();
     await this.store.pools.closeAll();
     this.logger.info("stopped");
@@ -297,7 +320,8 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
     logger?.warn({ breaker: { upstream, target, from, to, reason } }, "circuit breaker changed");
     metrics?.recordTransition(upstream, target, "breaker", to);
   });
-  const shared: Shared = { health, breakers };
+  const log: LogFn = (level, message, fields) => logger?.[level](fields ?? {}, message);
+  const shared: Shared = { health, breakers, resources: new SharedResources(), log };
   const compiled = compileLoaded(
     loaded.config,
     pools,
@@ -308,11 +332,13 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
     await health.close();
     throw new ConfigError(compiled.issues);
   }
-  const log = loaded.config.log;
-  logger = opts.logger ?? createLogger({ level: log?.level ?? "info", format: log?.format ?? "ecs" });
+  const logConfig = loaded.config.log;
+  logger =
+    opts.logger ?? createLogger({ level: logConfig?.level ?? "info", format: logConfig?.format ?? "ecs" });
   const gateway = new Gateway(compiled.plan, pools, logger, opts.configFile, shared);
   metrics = gateway.metrics;
   await gateway.start(opts.adminPort);
+  await gateway.warmUp();
   if (opts.watch !== false) gateway.store.watch(opts.configFile);
   return gateway;
 }

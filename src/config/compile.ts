@@ -1,6 +1,9 @@
 // compile: a validated Config → an immutable RuntimePlan. Everything a request needs is prepared here:
 // the router tables, each route's policy chain, upstream pools, the trusted-proxy matcher.
+import { Consumers } from "../consumers/directory.ts";
 import { buildChain, createPolicy, type PolicyInstance } from "../pipeline/chain.ts";
+import { type LogFn, planServices } from "../pipeline/services.ts";
+import type { SharedResources } from "../pipeline/shared-resources.ts";
 import { PolicyConfigError } from "../pipeline/types.ts";
 import { compileRouterSteps } from "../routing/router.ts";
 import type { RouterEntry } from "../routing/types.ts";
@@ -21,14 +24,17 @@ export interface CompileIssue {
 
 export type CompileResult = { ok: true; plan: RuntimePlan } | { ok: false; issues: CompileIssue[] };
 
+/** State every plan shares with the plans before and after it. */
+export interface SharedState extends SharedUpstreamState {
+  /** Policy objects that outlive reloads (key sets, caches). Default: a fresh set per compile. */
+  resources?: SharedResources;
+  log?: LogFn;
+}
+
 let generations = 0;
 
 /** Compiles in one go (startup, `validate`). */
-export function compilePlan(
-  config: Config,
-  pools: PoolRegistry,
-  shared?: SharedUpstreamState,
-): CompileResult {
+export function compilePlan(config: Config, pools: PoolRegistry, shared?: SharedState): CompileResult {
   return runToEnd(compileSteps(config, pools, shared));
 }
 
@@ -36,21 +42,18 @@ export function compilePlan(
 export function compilePlanSliced(
   config: Config,
   pools: PoolRegistry,
-  shared?: SharedUpstreamState,
+  shared?: SharedState,
   sliceMs?: number,
 ): Promise<CompileResult> {
   return runSliced(compileSteps(config, pools, shared), sliceMs);
 }
 
-function* compileSteps(
-  config: Config,
-  pools: PoolRegistry,
-  shared?: SharedUpstreamState,
-): Steps<CompileResult> {
-  const issues: CompileIssue[] = [];
+function* compileSteps(config: Config, pools: PoolRegistry, shared?: SharedState): Steps<CompileResult> {
+  const { consumers, issues } = Consumers.compile(config.consumers);
+  const ps = planServices(consumers, shared?.resources, shared?.log);
   const policy = (name: string, options: unknown, path: string): PolicyInstance | undefined => {
     try {
-      return createPolicy(name, options, path);
+      return createPolicy(name, options, { path, services: ps.services });
     } catch (err) {
       if (err instanceof PolicyConfigError) issues.push({ path: err.path, message: err.message });
       else issues.push({ path, message: (err as Error).message });
@@ -187,6 +190,7 @@ function* compileSteps(
 
   if (issues.length > 0 || router === undefined) {
     for (const u of upstreams.values()) u.release(pools);
+    for (const key of ps.held) ps.resources.release(key);
     return { ok: false, issues };
   }
   const plan: RuntimePlan = {
@@ -198,6 +202,8 @@ function* compileSteps(
     trust,
     globalChain,
     upstreams,
+    consumers,
+    services: ps,
     inflight: 0,
     retired: false,
   };
@@ -207,4 +213,5 @@ function* compileSteps(
 /** Gives a retired plan's resources back once its last request is done. */
 export function releasePlan(plan: RuntimePlan, pools: PoolRegistry): void {
   for (const u of plan.upstreams.values()) u.release(pools);
+  for (const key of plan.services.held) plan.services.resources.release(key);
 }

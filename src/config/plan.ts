@@ -1,6 +1,8 @@
 // The immutable runtime plan a request reads once and keeps. State that must outlive a reload (pools
 // now; breakers, health, counters later) lives in registries outside it, keyed by stable ids.
+import type { Consumers } from "../consumers/directory.ts";
 import type { Chain } from "../pipeline/chain.ts";
+import type { PlanServices } from "../pipeline/services.ts";
 import type { LocalReply } from "../pipeline/types.ts";
 import type { Router } from "../routing/types.ts";
 import type { TrustFn } from "../server/forwarded.ts";
@@ -33,6 +35,9 @@ export interface RuntimePlan {
   /** Global policies, applied to replies made before a route is known (404, 405, hygiene errors). */
   readonly globalChain: Chain;
   readonly upstreams: ReadonlyMap<string, UpstreamCluster>;
+  readonly consumers: Consumers;
+  /** Shared policy resources this plan holds and the warm-ups to run before it serves. */
+  readonly services: PlanServices;
   /** Requests that started on this plan and have not finished. */
   inflight: number;
   retired: boolean;

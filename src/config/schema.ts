@@ -1,6 +1,7 @@
 // The configuration's JSON Schema: the single source of validation (ajv compiles it) and of the
 // published file `schema/portcullis.schema.json` that editors use for autocompletion.
 import Type, { type Static } from "typebox";
+import { consumerSchema } from "../consumers/schema.ts";
 import { policiesSchema } from "../policies/registry.ts";
 import { healthSchema } from "../upstream/health/config.ts";
 
@@ -53,6 +54,23 @@ export const listenerSchema = Type.Object(
             description: "Certificates chosen by SNI; the first one is the default.",
           }),
           minVersion: Type.Optional(Type.Union([Type.Literal("TLSv1.2"), Type.Literal("TLSv1.3")])),
+          clientAuth: Type.Optional(
+            Type.Object(
+              {
+                ca: Type.String({
+                  minLength: 1,
+                  description: "PEM bundle of the CAs client certificates must chain to.",
+                }),
+                mode: Type.Optional(
+                  Type.Union([Type.Literal("required"), Type.Literal("optional")], {
+                    description:
+                      "required (default): no handshake without a valid certificate; optional: ask, let routes decide.",
+                  }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -400,6 +418,11 @@ export const configSchema = Type.Object(
     upstreams: Type.Array(upstreamSchema, { minItems: 1 }),
     routes: Type.Array(routeSchema),
     policies: Type.Optional(policiesSchema),
+    consumers: Type.Optional(
+      Type.Array(consumerSchema, {
+        description: "Named identities for authentication and per-consumer policies.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -3,8 +3,9 @@
 // serving and reports every issue.
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
-import type { SharedUpstreamState } from "../upstream/cluster.ts";
+import { runWarmUps } from "../pipeline/services.ts";
 import type { PoolRegistry } from "../upstream/pools.ts";
+import type { SharedState } from "./compile.ts";
 import { compilePlan, compilePlanSliced, releasePlan } from "./compile.ts";
 import { sortIssues } from "./config-error.ts";
 import { type ConfigIssue, loadConfigFile, locate } from "./load.ts";
@@ -12,12 +13,15 @@ import { OffThreadLoader } from "./off-thread-loader.ts";
 import type { RuntimePlan } from "./plan.ts";
 import type { Config } from "./schema.ts";
 
+/** How long a reload waits for a new plan's warm-ups (key fetches) before it swaps anyway. */
+const RELOAD_WARM_UP_MS = 5000;
+
 export type ReloadOutcome = { ok: true; plan: RuntimePlan } | { ok: false; issues: ConfigIssue[] };
 
 export interface StoreEvents {
   onReload?(outcome: ReloadOutcome, durationMs: number): void;
   /** Target health and breakers, shared by every plan (they outlive reloads). */
-  shared?: SharedUpstreamState;
+  shared?: SharedState;
 }
 
 export class PlanStore {
@@ -87,7 +91,15 @@ export class PlanStore {
       const message = `cannot compile the configuration: ${(err as Error).message}`;
       outcome = { ok: false, issues: [{ file, path: "", line: 1, column: 1, message }] };
     }
-    if (outcome.ok) this.swap(outcome.plan);
+    if (outcome.ok) {
+      // New signing keys are fetched before the plan takes traffic; keys the old plan held are kept.
+      await runWarmUps(
+        outcome.plan.services.warmUps,
+        RELOAD_WARM_UP_MS,
+        this.#events.shared?.log ?? (() => {}),
+      );
+      this.swap(outcome.plan);
+    }
     this.#events.onReload?.(outcome, performance.now() - started);
     return outcome;
   }
@@ -142,7 +154,7 @@ export class PlanStore {
 export async function loadAndCompile(
   file: string,
   pools: PoolRegistry,
-  shared?: SharedUpstreamState,
+  shared?: SharedState,
 ): Promise<ReloadOutcome> {
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) return { ok: false, issues: loaded.errors };
@@ -158,7 +170,7 @@ export function compileLoaded(
   config: Config,
   pools: PoolRegistry,
   where: (pointer: string) => { file: string; line: number; column: number },
-  shared?: SharedUpstreamState,
+  shared?: SharedState,
 ): ReloadOutcome {
   const compiled = compilePlan(config, pools, shared);
   if (compiled.ok) return compiled;

@@ -504,6 +504,7 @@ function fileFindings(data: unknown, source: ConfigSource): Finding[] {
       check(c, "cert", `${base}/cert`, "certificate");
       check(c, "key", `${base}/key`, "private key");
     });
+    check(l.tls.clientAuth, "ca", `/listeners/${i}/tls/clientAuth/ca`, "client CA bundle");
   });
   list(data.upstreams).forEach((u, i) => {
     if (isRecord(u)) check(u.tls, "ca", `/upstreams/${i}/tls/ca`, "CA bundle");

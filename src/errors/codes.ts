@@ -57,6 +57,33 @@ export const ERROR_CODES = {
     retryable: false,
     close: true,
   },
+  VALIDATION_FAILED: {
+    status: 400,
+    title: "Request does not match the route's schema",
+    flag: "VF",
+    retryable: false,
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: "Request content type not accepted",
+    flag: "VF",
+    retryable: false,
+  },
+  ACCESS_DENIED: { status: 403, title: "Access denied by an access list", flag: "AL", retryable: false },
+  UNAUTHENTICATED: { status: 401, title: "Authentication required", flag: "UA", retryable: false },
+  FORBIDDEN: { status: 403, title: "Not allowed for this identity", flag: "AZ", retryable: false },
+  IDP_UNAVAILABLE: {
+    status: 503,
+    title: "Identity provider unavailable",
+    flag: "IDP",
+    retryable: true,
+  },
+  AUTHZ_UNAVAILABLE: {
+    status: 503,
+    title: "Authorization service unavailable",
+    flag: "UAEX",
+    retryable: true,
+  },
   NO_ROUTE: { status: 404, title: "No route matches the request", flag: "NR", retryable: false },
   METHOD_NOT_ALLOWED: {
     status: 405,

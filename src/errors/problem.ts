@@ -18,10 +18,19 @@ export function problemType(code: ErrorCode): string {
   return `https://github.com/portcullis-gateway/portcullis/blob/main/docs/errors.md#${code.toLowerCase()}`;
 }
 
-export function problemBody(code: ErrorCode, requestId: string | undefined, detail?: string): string {
+/**
+ * `extensions` are RFC 9457 §3.2 extension members (e.g. `errors` listing each validation failure); they
+ * cannot replace the standard members.
+ */
+export function problemBody(
+  code: ErrorCode,
+  requestId: string | undefined,
+  detail?: string,
+  extensions?: Readonly<Record<string, unknown>>,
+): string {
   const spec = ERROR_CODES[code];
   const problem: Problem = { type: problemType(code), title: spec.title, status: spec.status, code };
   if (detail !== undefined) problem.detail = detail;
   if (requestId !== undefined) problem.requestId = requestId;
-  return JSON.stringify(problem);
+  return JSON.stringify(extensions === undefined ? problem : { ...extensions, ...problem });
 }

@@ -1,7 +1,14 @@
 // A route's policy chain, compiled once per plan: hooks sorted by phase then priority, empty lists
 // dropped so a route without policies pays nothing.
 import { POLICIES } from "../policies/index.ts";
-import { type LocalReply, PHASES, type PolicyHooks, type RequestView, type ResponseView } from "./types.ts";
+import {
+  type LocalReply,
+  PHASES,
+  type PolicyContext,
+  type PolicyHooks,
+  type RequestView,
+  type ResponseView,
+} from "./types.ts";
 
 export interface PolicyInstance {
   readonly name: string;
@@ -20,11 +27,11 @@ export interface Chain {
 
 export const EMPTY_CHAIN: Chain = Object.freeze({ onRequest: undefined, onResponse: undefined, names: [] });
 
-/** Instantiate one policy from its options; `path` is where the options sit in the config. */
-export function createPolicy(name: string, options: unknown, path: string): PolicyInstance {
+/** Instantiate one policy from its options; `ctx.path` is where the options sit in the config. */
+export function createPolicy(name: string, options: unknown, ctx: PolicyContext): PolicyInstance {
   const def = (POLICIES as Record<string, (typeof POLICIES)[keyof typeof POLICIES]>)[name];
-  if (def === undefined) throw new Error(`unknown policy "${name}" at ${path}`);
-  const hooks = (def.create as (o: unknown, c: { path: string }) => PolicyHooks)(options, { path });
+  if (def === undefined) throw new Error(`unknown policy "${name}" at ${ctx.path}`);
+  const hooks = (def.create as (o: unknown, c: PolicyContext) => PolicyHooks)(options, ctx);
   return { name, hooks, phaseIndex: PHASES.indexOf(def.phase), priority: def.priority };
 }
 

@@ -1,7 +1,9 @@
 // One object per request with a fixed shape (all slots set in the constructor), read by policies through
 // the RequestView/ResponseView interfaces and by the access log at the end.
+import type { TLSSocket } from "node:tls";
 import type { ErrorCode } from "../errors/codes.ts";
-import type { HeaderBag, RequestView } from "./types.ts";
+import { readClientCertificate } from "../server/client-certificate.ts";
+import type { ClientCertificate, HeaderBag, Identity, RequestView } from "./types.ts";
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -40,6 +42,18 @@ export class RequestContext implements RequestView {
   /** Set while an upstream exchange is open: aborts it when the client connection closes first. */
   onClientClose: (() => void) | undefined = undefined;
 
+  // Identity.
+  identity: Identity | undefined = undefined;
+  /** The TLS connection when its listener asks for client certificates (read on first use). */
+  tlsSocket: TLSSocket | undefined = undefined;
+  #certificate: ClientCertificate | null | undefined = undefined;
+  /** The whole request body once a policy has read it; it is then sent upstream instead of the stream. */
+  body: Buffer | undefined = undefined;
+  /** Set by the handler once the route is known: reads the body under a limit. */
+  bodyReader: ((limit: number | undefined) => Promise<Buffer>) | undefined = undefined;
+  /** "100 Continue" has been sent (a policy read the body, or the proxy started). */
+  continued = false;
+
   constructor(
     id: string,
     method: string,
@@ -54,5 +68,17 @@ export class RequestContext implements RequestView {
     this.httpVersion = httpVersion;
     this.headers = headers;
     this.startMs = startMs;
+  }
+
+  get clientCertificate(): ClientCertificate | undefined {
+    if (this.#certificate === undefined) this.#certificate = readClientCertificate(this.tlsSocket) ?? null;
+    return this.#certificate ?? undefined;
+  }
+
+  readBody(limit?: number): Promise<Buffer> {
+    if (this.body !== undefined) return Promise.resolve(this.body);
+    if (this.bodyReader === undefined)
+      return Promise.reject(new Error("the body can be read once a route matched"));
+    return this.bodyReader(limit);
   }
 }

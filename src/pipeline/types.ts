@@ -5,15 +5,18 @@ import type { TSchema } from "typebox";
 import type { ErrorCode } from "../errors/codes.ts";
 
 /**
- * Phases in the seed's order. Route matching runs before all of them (the match picks the chain).
- * `edge` answers what must come before identity (CORS preflights carry no credentials).
+ * Phases, in the order they run. Route matching runs before all of them (the match picks the chain).
+ * `edge` answers what must come before identity (CORS preflights carry no credentials). `validate` runs
+ * after identity, not before it as in the seed's list: a gateway should not read and parse the bodies
+ * of requests it is about to refuse, nor tell an anonymous client the shape of a protected API (Kong
+ * orders its request-validator after authentication for the same reasons).
  */
 export const PHASES = [
   "edge",
-  "validate",
   "access",
   "authenticate",
   "authorize",
+  "validate",
   "rateLimit",
   "cache",
   "transform",
@@ -31,6 +34,53 @@ export interface LocalReply {
   /** When set, the body is an RFC 9457 problem for this registry code. */
   code?: ErrorCode;
   detail?: string;
+  /** RFC 9457 extension members added to the problem body (e.g. `errors`). */
+  extensions?: Readonly<Record<string, unknown>>;
+}
+
+/** Thrown (or rejected) on the request path to answer with a local reply, e.g. by `readBody`. */
+export class LocalReplyError extends Error {
+  readonly reply: LocalReply;
+  constructor(reply: LocalReply) {
+    super(reply.detail ?? `local reply ${reply.status}`);
+    this.reply = reply;
+  }
+}
+
+/** A named identity from the config's `consumers` list. */
+export interface Consumer {
+  readonly name: string;
+  /** Sent to upstreams and used as a rate-limit key; defaults to the name. */
+  readonly id: string;
+  readonly groups: readonly string[];
+  /** Per-consumer settings for other policies, keyed by policy name (e.g. a rate limit override). */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/** Who the request is from, set by the `authenticate` policy. */
+export interface Identity {
+  /** The method that authenticated the request: apiKey, basic, jwt, introspection or mtls. */
+  readonly method: string;
+  /** Token `sub`, Basic user name, consumer name or certificate subject. */
+  readonly subject: string;
+  /** Set when a consumer matched the credential (always for apiKey and basic). */
+  readonly consumer: Consumer | undefined;
+  /** Token or introspection claims; empty for apiKey, basic and mtls. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly scopes: ReadonlySet<string>;
+  /** Consumer groups plus the token's groups claim. */
+  readonly groups: ReadonlySet<string>;
+}
+
+/** The client certificate of a TLS connection whose listener asks for one. */
+export interface ClientCertificate {
+  /** True when the chain verified against the listener's client CA. */
+  readonly authorized: boolean;
+  /** RFC 4514-style subject, e.g. "CN=svc-a,O=Example". */
+  readonly subject: string;
+  /** subjectAltName entries without their type prefix (DNS names, URIs, emails, IPs). */
+  readonly sans: readonly string[];
+  readonly fingerprint256: string;
 }
 
 /** What a policy sees of the request. Header names are lower case. */
@@ -52,6 +102,16 @@ export interface RequestView {
   readonly params: Readonly<Record<string, string>>;
   /** Headers that will be sent upstream; policies may change them. */
   readonly upstreamHeaders: HeaderBag;
+  /** Set by authentication; undefined for anonymous requests. */
+  identity: Identity | undefined;
+  /** The verified client certificate, when the listener asks for one and the client sent it. */
+  readonly clientCertificate: ClientCertificate | undefined;
+  /**
+   * Reads the whole request body (empty when there is none) and keeps it to send upstream. Rejects with
+   * a LocalReplyError (413 past `limit` or the listener's limit, 408 when it stalls). Reading twice
+   * returns the same buffer.
+   */
+  readBody(limit?: number): Promise<Buffer>;
 }
 
 /** What a policy sees of the response before its head is written. */
@@ -73,6 +133,45 @@ export interface PolicyHooks {
 export interface PolicyContext {
   /** Where the options sit in the config, e.g. "/routes/3/policies/cors", for error messages. */
   readonly path: string;
+  readonly services: PolicyServices;
+}
+
+/** Something that holds timers or sockets and is closed when no plan uses it any more. */
+export interface Closable {
+  close(): void;
+}
+
+/** What the gateway lends a policy factory. */
+export interface PolicyServices {
+  /** The config's consumers, looked up by credential. */
+  readonly consumers: ConsumerDirectory;
+  /**
+   * One object per key for every plan that asks for it (e.g. a JWKS per URI), so its cache and timers
+   * outlive reloads; closed when the last plan using it is released.
+   */
+  shared<T extends Closable>(key: string, create: () => T): T;
+  /**
+   * Work that must finish before the gateway reports ready on this plan, or before a reload swaps to
+   * it (fetching signing keys). Bounded by the gateway; a failure is logged and does not block.
+   * Registered right after a `shared()` call, it belongs to that object: it runs once for every plan
+   * sharing it (again only if it failed).
+   */
+  warmUp(name: string, task: () => Promise<void>): void;
+  /** Structured events for the gateway log (never secrets). */
+  log(level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ConsumerDirectory {
+  readonly size: number;
+  byName(name: string): Consumer | undefined;
+  /** A consumer whose API key hashes to this value (SHA-256, see src/consumers/hash.ts). */
+  byApiKey(key: string): Consumer | undefined;
+  /** Resolves the consumer when the user exists and the password verifies (scrypt, cached). */
+  verifyBasic(username: string, password: string): Consumer | undefined | Promise<Consumer | undefined>;
+  /** A consumer mapped from a token's issuer and subject (`credentials.jwt`). */
+  bySubject(issuer: string, subject: string): Consumer | undefined;
+  /** A consumer mapped from a client certificate's subject or SAN (`credentials.mtls`). */
+  byCertificate(cert: ClientCertificate): Consumer | undefined;
 }
 
 export interface PolicyDefinition<Options = unknown> {

@@ -1,6 +1,14 @@
 // Plain-object stand-ins for RequestView/ResponseView, so policy tests drive hooks without a server.
 // Header names are lower-cased here because the server hands policies lower-case bags.
-import type { HeaderBag, RequestView, ResponseView } from "../pipeline/types.ts";
+import type {
+  Closable,
+  ConsumerDirectory,
+  HeaderBag,
+  PolicyContext,
+  PolicyServices,
+  RequestView,
+  ResponseView,
+} from "../pipeline/types.ts";
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -27,6 +35,9 @@ export function fakeRequest(partial: Partial<FakeRequest> = {}): FakeRequest {
     httpVersion: "1.1",
     routeName: "test",
     params: {},
+    identity: undefined,
+    clientCertificate: undefined,
+    readBody: () => Promise.resolve(Buffer.alloc(0)),
     ...partial,
     headers,
     upstreamHeaders: partial.upstreamHeaders ? lowerKeys(partial.upstreamHeaders) : { ...headers },
@@ -36,4 +47,44 @@ export function fakeRequest(partial: Partial<FakeRequest> = {}): FakeRequest {
 /** A 200 upstream response with the given headers. */
 export function fakeResponse(partial: Partial<FakeResponse> = {}): FakeResponse {
   return { status: 200, local: false, ...partial, headers: lowerKeys(partial.headers ?? {}) };
+}
+
+const NO_CONSUMERS: ConsumerDirectory = {
+  size: 0,
+  byName: () => undefined,
+  byApiKey: () => undefined,
+  verifyBasic: () => undefined,
+  bySubject: () => undefined,
+  byCertificate: () => undefined,
+};
+
+/** Services for a policy factory outside a gateway: shared objects are per call, warm-ups are collected. */
+export function fakeServices(partial: Partial<PolicyServices> = {}): PolicyServices & {
+  warmUps: Array<{ name: string; task: () => Promise<void> }>;
+  logged: Array<{ level: string; message: string; fields?: Record<string, unknown> }>;
+} {
+  const shared = new Map<string, Closable>();
+  const warmUps: Array<{ name: string; task: () => Promise<void> }> = [];
+  const logged: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+  return {
+    consumers: NO_CONSUMERS,
+    shared<T extends Closable>(key: string, create: () => T): T {
+      let v = shared.get(key);
+      if (v === undefined) {
+        v = create();
+        shared.set(key, v);
+      }
+      return v as T;
+    },
+    warmUp: (name, task) => void warmUps.push({ name, task }),
+    log: (level, message, fields) => void logged.push({ level, message, fields }),
+    ...partial,
+    warmUps,
+    logged,
+  };
+}
+
+/** A PolicyContext for calling a policy's `create` directly in tests. */
+export function policyContext(path = "/policies/test", services = fakeServices()): PolicyContext {
+  return { path, services };
 }

@@ -4,17 +4,18 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import type { Readable } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import type { CompiledRoute, RuntimePlan } from "../config/plan.ts";
 import type { PlanStore } from "../config/store.ts";
 import { ERROR_CODES } from "../errors/codes.ts";
 import { runRequestHooks } from "../pipeline/chain.ts";
 import { RequestContext } from "../pipeline/context.ts";
-import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
+import { type HeaderBag, type LocalReply, LocalReplyError } from "../pipeline/types.ts";
 import type { MatchResult } from "../routing/types.ts";
 import type { HashKeySpec, Target, UpstreamCluster } from "../upstream/cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
-import { BodyGuard } from "./body-guard.ts";
+import { BodyGuard, BodyIdleError, BodyLimitError } from "./body-guard.ts";
 import { clientAddress, setForwardedHeaders, unmapIPv4 } from "./forwarded.ts";
 import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
 import { normalizePath } from "./hygiene/normalize-path.ts";
@@ -120,6 +121,10 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
   ctx.params = match.params;
   ctx.upstreamName = r.upstream.name;
   ctx.upstreamHeaders = upstreamHeaders(ctx, r.preserveHost, plan);
+  ctx.bodyReader = (limit) => readWholeBody(req, res, ctx, plan, limit);
+  if (ctx.protocol === "https") {
+    ctx.tlsSocket = ((req as Http2ServerRequest).stream?.session?.socket ?? req.socket) as TLSSocket;
+  }
   const path = ctx.query === "" ? match.upstreamPath : `${match.upstreamPath}?${ctx.query}`;
 
   const out = runRequestHooks(r.chain, ctx);
@@ -128,7 +133,13 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
     out.then(
       (reply) =>
         reply === undefined ? forward(req, res, ctx, r, plan, path) : sendLocal(ctx, res, reply, r.chain),
-      (err: unknown) => sendLocal(ctx, res, problemReply("INTERNAL", (err as Error).message), r.chain),
+      (err: unknown) =>
+        sendLocal(
+          ctx,
+          res,
+          err instanceof LocalReplyError ? err.reply : problemReply("INTERNAL", (err as Error).message),
+          r.chain,
+        ),
     );
   } else sendLocal(ctx, res, out, r.chain);
 }
@@ -221,7 +232,7 @@ function startProxy(
 ): void {
   // The listeners route "Expect: 100-continue" here instead of letting Node answer it at once, so a
   // request refused by its headers (413, 401, 404...) is refused before the client sends its body.
-  if (ctx.headers.expect !== undefined) out(res).writeContinue();
+  if (ctx.headers.expect !== undefined && !ctx.continued) out(res).writeContinue();
   ProxyCall.start({
     ctx,
     res,
@@ -290,18 +301,77 @@ function upstreamHeaders(ctx: RequestContext, preserveHost: boolean, plan: Runti
   return out;
 }
 
-function requestBody(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): Readable | null {
+function requestBody(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): Readable | Buffer | null {
+  if (ctx.body !== undefined) {
+    // A policy read the body: send it whole, framed by its length (a chunked original included).
+    ctx.upstreamHeaders["content-length"] = String(ctx.body.length);
+    return ctx.body.length === 0 ? null : ctx.body;
+  }
+  if (!hasBody(req, ctx)) return null;
+  const guard = new BodyGuard(plan.limits.maxBodyBytes, plan.limits.bodyIdleTimeoutMs, ctx);
+  req.on("error", (err) => guard.destroy(err));
+  req.pipe(guard);
+  return guard;
+}
+
+function hasBody(req: AnyRequest, ctx: RequestContext): boolean {
   const h2 = (req as Http2ServerRequest).stream;
   const hasBody =
     h2 !== undefined
       ? !h2.endAfterHeaders
       : ctx.headers["transfer-encoding"] !== undefined ||
         (ctx.headers["content-length"] !== undefined && ctx.headers["content-length"] !== "0");
-  if (!hasBody) return null;
-  const guard = new BodyGuard(plan.limits.maxBodyBytes, plan.limits.bodyIdleTimeoutMs, ctx);
-  req.on("error", (err) => guard.destroy(err));
-  req.pipe(guard);
-  return guard;
+  return hasBody;
+}
+
+/**
+ * Reads the whole body for a policy (validation), under the smaller of its limit and the listener's.
+ * A client that sent "Expect: 100-continue" gets its 100 now, since the body is wanted.
+ */
+function readWholeBody(
+  req: AnyRequest,
+  res: AnyResponse,
+  ctx: RequestContext,
+  plan: RuntimePlan,
+  limit: number | undefined,
+): Promise<Buffer> {
+  if (ctx.body !== undefined) return Promise.resolve(ctx.body);
+  if (!hasBody(req, ctx)) {
+    ctx.body = Buffer.alloc(0);
+    return Promise.resolve(ctx.body);
+  }
+  const max = Math.min(limit ?? Number.POSITIVE_INFINITY, plan.limits.maxBodyBytes);
+  const declared = ctx.headers["content-length"];
+  if (typeof declared === "string" && Number(declared) > max) {
+    return Promise.reject(
+      new LocalReplyError(problemReply("BODY_TOO_LARGE", `request body exceeds ${max} bytes`)),
+    );
+  }
+  if (ctx.headers.expect !== undefined && !ctx.continued) {
+    ctx.continued = true;
+    out(res).writeContinue();
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const guard = new BodyGuard(max, plan.limits.bodyIdleTimeoutMs, ctx);
+    const chunks: Buffer[] = [];
+    const fail = (err: Error) => {
+      guard.destroy();
+      req.unpipe(guard);
+      if (err instanceof BodyLimitError)
+        reject(new LocalReplyError(problemReply("BODY_TOO_LARGE", err.message)));
+      else if (err instanceof BodyIdleError)
+        reject(new LocalReplyError(problemReply("REQUEST_TIMEOUT", err.message)));
+      else reject(new LocalReplyError(problemReply("BAD_REQUEST", "the request body could not be read")));
+    };
+    guard.on("data", (c: Buffer) => chunks.push(c));
+    guard.on("end", () => {
+      ctx.body = Buffer.concat(chunks);
+      resolve(ctx.body);
+    });
+    guard.on("error", fail);
+    req.on("error", fail);
+    req.pipe(guard);
+  });
 }
 
 /** After refusing a request whose framing cannot be trusted, read nothing more from the connection. */

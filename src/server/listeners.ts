@@ -107,12 +107,19 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
 
   const onRequest = opts.onRequest as (req: IncomingMessage, res: ServerResponse) => void;
   if (config.tls) {
-    const sni = buildSniContexts(config.tls.certificates, config.tls.minVersion ?? "TLSv1.2");
+    const clientAuth = config.tls.clientAuth;
+    const clientCa = clientAuth ? readFileSync(clientAuth.ca) : undefined;
+    const sni = buildSniContexts(config.tls.certificates, config.tls.minVersion ?? "TLSv1.2", clientCa);
     const first = config.tls.certificates[0];
     const tlsOptions = {
       key: readFileSync(first.key),
       cert: readFileSync(first.cert),
       minVersion: config.tls.minVersion ?? "TLSv1.2",
+      // "required": the handshake fails without a certificate that verifies. "optional": it is asked for,
+      // and the authenticate policy's mtls method decides per route.
+      ...(clientCa
+        ? { ca: clientCa, requestCert: true, rejectUnauthorized: clientAuth?.mode !== "optional" }
+        : {}),
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) =>
         cb(null, sni(servername)),
     } as const;

@@ -52,7 +52,7 @@ export function sendLocal(
     const spec: { flag: string; close?: boolean } = ERROR_CODES[reply.code];
     ctx.errorCode = reply.code;
     if (ctx.flag === "-") ctx.flag = spec.flag;
-    body = problemBody(reply.code, ctx.id, reply.detail);
+    body = problemBody(reply.code, ctx.id, reply.detail, reply.extensions);
     headers["content-type"] = PROBLEM_CONTENT_TYPE;
     headers["cache-control"] = "no-store";
     if (spec.close === true && isHttp1(res)) {

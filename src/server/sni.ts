@@ -6,13 +6,19 @@ import type { ListenerConfig } from "../config/schema.ts";
 
 type Certificates = NonNullable<ListenerConfig["tls"]>["certificates"];
 
-export function buildSniContexts(certs: Certificates, minVersion: "TLSv1.2" | "TLSv1.3") {
+/** `clientCa`: the CA bundle client certificates are verified against (each SNI context needs it). */
+export function buildSniContexts(certs: Certificates, minVersion: "TLSv1.2" | "TLSv1.3", clientCa?: Buffer) {
   const exact = new Map<string, SecureContext>();
   const wildcards: [suffix: string, ctx: SecureContext][] = [];
   let fallback: SecureContext | undefined;
   for (const c of certs) {
     const cert = readFileSync(c.cert);
-    const ctx = createSecureContext({ cert, key: readFileSync(c.key), minVersion });
+    const ctx = createSecureContext({
+      cert,
+      key: readFileSync(c.key),
+      minVersion,
+      ...(clientCa ? { ca: clientCa } : {}),
+    });
     fallback ??= ctx;
     const names = c.serverNames ?? namesFromCertificate(cert);
     for (const raw of names) {

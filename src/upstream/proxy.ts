@@ -32,7 +32,8 @@ export interface ProxyRequest {
   attempt?: number;
   path: string;
   headers: HeaderBag;
-  body: Readable | null;
+  /** A stream, or the whole body when a policy read it (then a retry can send it again). */
+  body: Readable | Buffer | null;
   timeouts: UpstreamTimeouts;
   now: () => number;
 }
@@ -223,7 +224,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       error,
       status,
       requestSent: true,
-      body: this.#p.body === null ? "none" : "streamed",
+      body: this.#p.body === null ? "none" : Buffer.isBuffer(this.#p.body) ? "replayable" : "streamed",
       responseStarted: false,
     });
     // The budget is asked last: asking spends.

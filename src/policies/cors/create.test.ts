@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { PolicyConfigError } from "../../pipeline/types.ts";
+import { policyContext } from "../testing.ts";
 import { corsPolicy } from "./index.ts";
 import type { CorsOptions } from "./schema.ts";
 
@@ -8,7 +9,7 @@ const PATH = "/policies/cors";
 
 function refused(options: unknown, path: string, message: RegExp): void {
   assert.throws(
-    () => corsPolicy.create(options as CorsOptions, { path: PATH }),
+    () => corsPolicy.create(options as CorsOptions, policyContext(PATH)),
     (err: unknown) => {
       assert.ok(err instanceof PolicyConfigError, `expected PolicyConfigError, got ${err}`);
       assert.equal(err.path, path);
@@ -69,7 +70,7 @@ describe("cors policy: refused in create", () => {
           origins: ["https://app.example.com", "https://*.example.com:8443", "http://[::1]:3000", "null"],
           credentials: true,
         },
-        { path: PATH },
+        policyContext(PATH),
       ),
     );
   });

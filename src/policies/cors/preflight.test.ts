@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { HeaderBag, LocalReply, PolicyHooks } from "../../pipeline/types.ts";
-import { fakeRequest, fakeResponse } from "../testing.ts";
+import { fakeRequest, fakeResponse, policyContext } from "../testing.ts";
 import { corsPolicy } from "./index.ts";
 import type { CorsOptions } from "./schema.ts";
 
 const VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 const APP = "https://app.example.com";
 
-const create = (options: CorsOptions): PolicyHooks => corsPolicy.create(options, { path: "/policies/cors" });
+const create = (options: CorsOptions): PolicyHooks =>
+  corsPolicy.create(options, policyContext("/policies/cors"));
 
 function preflight(hooks: PolicyHooks, headers: HeaderBag, method = "OPTIONS"): LocalReply | undefined {
   const out = hooks.onRequest?.(fakeRequest({ method, headers }));

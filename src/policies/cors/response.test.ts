@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { HeaderBag, PolicyHooks } from "../../pipeline/types.ts";
-import { fakeRequest, fakeResponse } from "../testing.ts";
+import { fakeRequest, fakeResponse, policyContext } from "../testing.ts";
 import { corsPolicy } from "./index.ts";
 import type { CorsOptions } from "./schema.ts";
 
 const APP = "https://app.example.com";
-const create = (options: CorsOptions): PolicyHooks => corsPolicy.create(options, { path: "/policies/cors" });
+const create = (options: CorsOptions): PolicyHooks =>
+  corsPolicy.create(options, policyContext("/policies/cors"));
 
 /** Runs the hooks for an actual request and returns the response headers the client would get. */
 function respond(
