@@ -1,4 +1,5 @@
 // The table the plan compiler looks policies up in (once per plan, never per request).
+import { authenticatePolicy } from "./authenticate/index.ts";
 import { corsPolicy } from "./cors/index.ts";
 import { headersPolicy } from "./headers/index.ts";
 import type { PolicyTable } from "./registry.ts";
@@ -6,4 +7,5 @@ import type { PolicyTable } from "./registry.ts";
 export const POLICIES = {
   headers: headersPolicy,
   cors: corsPolicy,
+  authenticate: authenticatePolicy,
 } satisfies PolicyTable;

@@ -2,6 +2,7 @@
 // so a policy's YAML key is its folder name and its options are validated by its own schema.
 import Type from "typebox";
 import type { PolicyDefinition } from "../pipeline/types.ts";
+import { authenticateSchema } from "./authenticate/schema.ts";
 import { corsSchema } from "./cors/schema.ts";
 import { headersSchema } from "./headers/schema.ts";
 
@@ -9,6 +10,7 @@ export const policiesSchema = Type.Object(
   {
     headers: Type.Optional(headersSchema),
     cors: Type.Optional(corsSchema),
+    authenticate: Type.Optional(authenticateSchema),
   },
   { additionalProperties: false, description: "Policies by name; a route's entry replaces the global one." },
 );
