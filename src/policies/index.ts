@@ -1,5 +1,6 @@
 // The table the plan compiler looks policies up in (once per plan, never per request).
 import { authenticatePolicy } from "./authenticate/index.ts";
+import { authorizePolicy } from "./authorize/index.ts";
 import { corsPolicy } from "./cors/index.ts";
 import { headersPolicy } from "./headers/index.ts";
 import type { PolicyTable } from "./registry.ts";
@@ -8,4 +9,5 @@ export const POLICIES = {
   headers: headersPolicy,
   cors: corsPolicy,
   authenticate: authenticatePolicy,
+  authorize: authorizePolicy,
 } satisfies PolicyTable;

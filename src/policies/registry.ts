@@ -3,6 +3,7 @@
 import Type from "typebox";
 import type { PolicyDefinition } from "../pipeline/types.ts";
 import { authenticateSchema } from "./authenticate/schema.ts";
+import { authorizeSchema } from "./authorize/schema.ts";
 import { corsSchema } from "./cors/schema.ts";
 import { headersSchema } from "./headers/schema.ts";
 
@@ -11,6 +12,7 @@ export const policiesSchema = Type.Object(
     headers: Type.Optional(headersSchema),
     cors: Type.Optional(corsSchema),
     authenticate: Type.Optional(authenticateSchema),
+    authorize: Type.Optional(authorizeSchema),
   },
   { additionalProperties: false, description: "Policies by name; a route's entry replaces the global one." },
 );

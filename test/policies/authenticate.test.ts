@@ -121,7 +121,7 @@ describe("API keys and Basic", () => {
 
   test("an unknown key or none: 401 problem with a challenge per method", async () => {
     const before = upstream.seen.length;
-    for (const headers of [{ "x-api-key": "nope" }, {}]) {
+    for (const headers of [{ "x-api-key": "nope" }, {}] as Record<string, string>[]) {
       const r = await get("/keys/a", headers);
       assert.equal(r.status, 401);
       assert.equal(r.json().code, "UNAUTHENTICATED");
