@@ -509,5 +509,21 @@ function fileFindings(data: unknown, source: ConfigSource): Finding[] {
   list(data.upstreams).forEach((u, i) => {
     if (isRecord(u)) check(u.tls, "ca", `/upstreams/${i}/tls/ca`, "CA bundle");
   });
+  const policyFiles = (policies: unknown, base: string) => {
+    if (!isRecord(policies)) return;
+    const auth = policies.authenticate;
+    if (isRecord(auth)) {
+      list(auth.methods).forEach((m, j) => {
+        if (!isRecord(m)) return;
+        for (const kind of ["jwt", "introspection"]) {
+          check(m[kind], "ca", `${base}/authenticate/methods/${j}/${kind}/ca`, "identity provider CA bundle");
+        }
+      });
+    }
+  };
+  policyFiles(data.policies, "/policies");
+  list(data.routes).forEach((r, i) => {
+    if (isRecord(r)) policyFiles(r.policies, `/routes/${i}/policies`);
+  });
   return findings;
 }
