@@ -29,14 +29,7 @@ export function isClosing(socket: object | null | undefined): boolean {
   return socket != null && closing.has(socket);
 }
 
-export function problemReply(code: ErrorCode, detail?: string, headers?: HeaderBag): LocalReply {
-  return {
-    status: ERROR_CODES[code].status,
-    code,
-    ...(detail === undefined ? {} : { detail }),
-    ...(headers ? { headers } : {}),
-  };
-}
+export { problemReply } from "../pipeline/problem-reply.ts";
 
 /** Sends a local reply; runs the chain's response hooks (local = true) so e.g. CORS applies to errors too. */
 export function sendLocal(

@@ -1,13 +1,14 @@
 // Who the request is from. Several methods may be configured; the first whose kind of credential the
 // request carries decides, so a bad token is refused instead of falling through to a weaker method.
 // A provider outage is a 503 (IDP_UNAVAILABLE), never a 401: the client did nothing wrong.
+
+import { problemReply } from "../../pipeline/problem-reply.ts";
 import {
   type LocalReply,
   PolicyConfigError,
   type PolicyDefinition,
   type RequestView,
 } from "../../pipeline/types.ts";
-import { problemReply } from "../../server/reply.ts";
 import type { AuthMethod, Outcome } from "./method.ts";
 import { apiKeyMethod } from "./methods/api-key.ts";
 import { basicMethod } from "./methods/basic.ts";

@@ -1,8 +1,9 @@
 // What an authenticated identity may do. Runs after authenticate: local rules (scopes, groups, claims,
 // consumers) first, then the external service if configured. 401 when there is no identity at all,
 // 403 when there is one but it is not allowed.
+
+import { problemReply } from "../../pipeline/problem-reply.ts";
 import type { LocalReply, PolicyDefinition, RequestView } from "../../pipeline/types.ts";
-import { problemReply } from "../../server/reply.ts";
 import { AuthzClient, type Decision, ExternalAuthz } from "./external.ts";
 import { checkConsumers, checkRules, compileRules } from "./rules.ts";
 import { type AuthorizeOptions, authorizeSchema } from "./schema.ts";
