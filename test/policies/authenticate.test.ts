@@ -9,7 +9,7 @@ import { hashApiKey, hashPassword } from "../../src/consumers/hash.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { attackTokens } from "../helpers/jwt-attacks.ts";
 import { startOidcProvider, type TestOidcProvider } from "../helpers/oidc.ts";
-import { startUpstream, type TestUpstream } from "../helpers/upstream.ts";
+import { closedPort, startUpstream, type TestUpstream } from "../helpers/upstream.ts";
 
 const API_KEY = "pk_test_0123456789abcdefghijklmnopqrstuvwxyz";
 const PASSWORD = "correct horse battery staple";
@@ -254,6 +254,56 @@ describe("opaque tokens through introspection (RFC 7662)", () => {
       assert.equal((await get("/tokens/o", bearer(token))).status, 200, "a cached result still serves");
     } finally {
       op.setDown(false);
+    }
+  });
+});
+
+describe("keys across startup and reloads", () => {
+  test("ready only after the keys were fetched; a reload keeps the key set (no refetch)", async () => {
+    const ready = await fetch(`${gw.adminUrl}/readyz`);
+    assert.equal(ready.status, 200);
+    const token = await op.jwtAccessToken();
+    const fetches = op.jwksFetches();
+    const outcome = await gw.gateway.reload();
+    assert.equal(outcome.ok, true);
+    assert.equal((await get("/tokens/x", bearer(token))).status, 200);
+    assert.equal(op.jwksFetches(), fetches);
+  });
+
+  test("a provider unreachable at startup: the gateway still starts, tokens get 503 not 401", async () => {
+    const port = await closedPort();
+    const other = await startTestGateway(
+      baseConfig({
+        upstreams: [{ name: "api", targets: [{ url: upstream.url }] }],
+        routes: [
+          {
+            name: "r",
+            match: { path: "/" },
+            upstream: "api",
+            policies: {
+              authenticate: {
+                methods: [
+                  {
+                    jwt: {
+                      issuer: op.issuer,
+                      jwksUri: `http://127.0.0.1:${port}/jwks`,
+                      algorithms: ["RS256"],
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        ],
+      }),
+    );
+    try {
+      assert.equal((await fetch(`${other.adminUrl}/readyz`)).status, 200);
+      const r = await fetch(`${other.url}/x`, { headers: bearer(await op.jwtAccessToken()) });
+      assert.equal(r.status, 503);
+      assert.ok(other.logs().some((l) => String(l.message).includes("warm-up failed")));
+    } finally {
+      await other.close();
     }
   });
 });
