@@ -127,21 +127,27 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
   }
   const path = ctx.query === "" ? match.upstreamPath : `${match.upstreamPath}?${ctx.query}`;
 
-  const out = runRequestHooks(r.chain, ctx);
+  let out: ReturnType<typeof runRequestHooks>;
+  try {
+    out = runRequestHooks(r.chain, ctx);
+  } catch (err) {
+    // A policy fault must cost one request, never the process.
+    sendLocal(ctx, res, faultReply(err), r.chain);
+    return;
+  }
   if (out === undefined) forward(req, res, ctx, r, plan, path);
   else if (out instanceof Promise) {
     out.then(
       (reply) =>
         reply === undefined ? forward(req, res, ctx, r, plan, path) : sendLocal(ctx, res, reply, r.chain),
-      (err: unknown) =>
-        sendLocal(
-          ctx,
-          res,
-          err instanceof LocalReplyError ? err.reply : problemReply("INTERNAL", (err as Error).message),
-          r.chain,
-        ),
+      (err: unknown) => sendLocal(ctx, res, faultReply(err), r.chain),
     );
   } else sendLocal(ctx, res, out, r.chain);
+}
+
+/** A LocalReplyError carries its reply; anything else is a gateway fault (500, no internals shown). */
+function faultReply(err: unknown): LocalReply {
+  return err instanceof LocalReplyError ? err.reply : problemReply("INTERNAL", "a policy failed");
 }
 
 function forward(
