@@ -249,6 +249,14 @@ export class Gateway {
       flag: ctx.flag,
       errorCode: ctx.errorCode,
       retries: ctx.retries === 0 ? undefined : ctx.retries,
+      user:
+        ctx.identity === undefined
+          ? undefined
+          : {
+              name: ctx.identity.consumer?.name ?? ctx.identity.subject,
+              id: ctx.identity.consumer?.id,
+              method: ctx.identity.method,
+            },
     });
   }
 

@@ -34,6 +34,8 @@ export interface AccessRecord {
   errorCode?: string;
   /** Tries made again after failures (route retry policy), when any. */
   retries?: number | undefined;
+  /** The authenticated identity: consumer name (or token subject), consumer id, and how it was proven. */
+  user?: { name: string; id: string | undefined; method: string } | undefined;
 }
 
 export type AccessLogFn = (r: AccessRecord) => void;
@@ -113,6 +115,11 @@ function formatAccessFields(r: AccessRecord, path: string): string {
   s += `,"url":{"domain":${JSON.stringify(r.host)},"path":${JSON.stringify(path)}}`;
   s += `,"client":{"ip":${JSON.stringify(r.clientIp)}}`;
   if (r.userAgent !== undefined) s += `,"user_agent":{"original":${JSON.stringify(r.userAgent)}}`;
+  if (r.user !== undefined) {
+    s += `,"user":{"name":${JSON.stringify(r.user.name)}`;
+    if (r.user.id !== undefined) s += `,"id":${JSON.stringify(r.user.id)}`;
+    s += "}";
+  }
   s += `,"transaction":{"id":${id}}`;
   s += `,"portcullis":{"flag":${JSON.stringify(r.flag || "-")}`;
   if (r.route !== undefined) s += `,"route":${JSON.stringify(r.route)}`;
@@ -122,6 +129,7 @@ function formatAccessFields(r: AccessRecord, path: string): string {
     s += `,"upstream_duration_ms":${Math.round(finite(r.upstreamDurationMs) * 1000) / 1000}`;
   if (r.errorCode !== undefined) s += `,"error_code":${JSON.stringify(r.errorCode)}`;
   if (r.retries) s += `,"retries":${finite(r.retries)}`;
+  if (r.user !== undefined) s += `,"auth_method":${JSON.stringify(r.user.method)}`;
   return `${s}}`;
 }
 

@@ -308,6 +308,13 @@ describe("keys across startup and reloads", () => {
   });
 });
 
+test("the access log names the consumer and the method, never the credential", () => {
+  const line = gw.logs().find((l) => (l.user as { name?: string } | undefined)?.name === "alice");
+  assert.ok(line, "an access line with user.name alice");
+  assert.equal((line.user as { id: string }).id, "c-1");
+  assert.equal((line.portcullis as { auth_method: string }).auth_method, "apiKey");
+});
+
 test("nothing secret reaches the logs", async () => {
   const text = gw.logText();
   assert.ok(text.length > 0);
