@@ -1,4 +1,5 @@
 // The table the plan compiler looks policies up in (once per plan, never per request).
+import { accessPolicy } from "./access/index.ts";
 import { authenticatePolicy } from "./authenticate/index.ts";
 import { authorizePolicy } from "./authorize/index.ts";
 import { corsPolicy } from "./cors/index.ts";
@@ -8,6 +9,7 @@ import type { PolicyTable } from "./registry.ts";
 export const POLICIES = {
   headers: headersPolicy,
   cors: corsPolicy,
+  access: accessPolicy,
   authenticate: authenticatePolicy,
   authorize: authorizePolicy,
 } satisfies PolicyTable;

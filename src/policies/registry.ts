@@ -2,6 +2,7 @@
 // so a policy's YAML key is its folder name and its options are validated by its own schema.
 import Type from "typebox";
 import type { PolicyDefinition } from "../pipeline/types.ts";
+import { accessSchema } from "./access/schema.ts";
 import { authenticateSchema } from "./authenticate/schema.ts";
 import { authorizeSchema } from "./authorize/schema.ts";
 import { corsSchema } from "./cors/schema.ts";
@@ -11,6 +12,7 @@ export const policiesSchema = Type.Object(
   {
     headers: Type.Optional(headersSchema),
     cors: Type.Optional(corsSchema),
+    access: Type.Optional(accessSchema),
     authenticate: Type.Optional(authenticateSchema),
     authorize: Type.Optional(authorizeSchema),
   },
