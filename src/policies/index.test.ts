@@ -5,8 +5,11 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
-import { PHASES, PolicyConfigError } from "../pipeline/types.ts";
+import { Consumers } from "../consumers/directory.ts";
+import type { ConsumerConfig } from "../consumers/schema.ts";
+import { PHASES, PolicyConfigError, type PolicyContext } from "../pipeline/types.ts";
 import { POLICIES } from "./index.ts";
+import { fakeServices, policyContext } from "./testing.ts";
 
 const DOCS = new URL("../../docs/policies/", import.meta.url);
 
@@ -52,12 +55,18 @@ for (const [name, def] of Object.entries(POLICIES)) {
     blocks.forEach((block, i) => {
       const refused = block.startsWith("# refused");
       test(`example ${i + 1} is ${refused ? "refused" : "accepted"}`, () => {
-        const all = optionsIn(parse(block), name);
+        const doc = parse(block);
+        const all = optionsIn(doc, name);
+        // An example may declare the consumers its policy names.
+        const consumers = Consumers.compile(doc.consumers as ConsumerConfig[] | undefined).consumers;
         assert.equal(all.length, 1, "one policy entry per example");
         const options = all[0];
         assert.ok(validate(options), JSON.stringify(validate.errors));
         const create = () =>
-          (def.create as (o: unknown, c: { path: string }) => unknown)(options, { path: "/x" });
+          (def.create as (o: unknown, c: PolicyContext) => unknown)(
+            options,
+            policyContext("/x", fakeServices({ consumers })),
+          );
         if (refused) assert.throws(create, PolicyConfigError);
         else assert.doesNotThrow(create);
       });

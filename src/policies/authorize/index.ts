@@ -3,7 +3,13 @@
 // 403 when there is one but it is not allowed.
 
 import { problemReply } from "../../pipeline/problem-reply.ts";
-import type { LocalReply, PolicyDefinition, RequestView } from "../../pipeline/types.ts";
+import {
+  type LocalReply,
+  PolicyConfigError,
+  type PolicyContext,
+  type PolicyDefinition,
+  type RequestView,
+} from "../../pipeline/types.ts";
 import { AuthzClient, type Decision, ExternalAuthz } from "./external.ts";
 import { checkConsumers, checkRules, compileRules } from "./rules.ts";
 import { type AuthorizeOptions, authorizeSchema } from "./schema.ts";
@@ -14,6 +20,7 @@ export const authorizePolicy: PolicyDefinition<AuthorizeOptions> = {
   priority: 1000,
   schema: authorizeSchema,
   create(options, ctx) {
+    checkOptions(options, ctx);
     const rules = compileRules(options.rules);
     const external =
       options.external === undefined
@@ -60,6 +67,34 @@ export const authorizePolicy: PolicyDefinition<AuthorizeOptions> = {
     };
   },
 };
+
+/** What the schema cannot say: typos in consumer names, rules that require nothing, contradictions. */
+function checkOptions(options: AuthorizeOptions, ctx: PolicyContext): void {
+  options.rules?.forEach((r, i) => {
+    if (r.scopes === undefined && r.groups === undefined && r.claims === undefined) {
+      throw new PolicyConfigError(
+        `${ctx.path}/rules/${i}`,
+        "the rule requires nothing: give scopes, groups or claims",
+      );
+    }
+  });
+  for (const list of ["allow", "deny"] as const) {
+    options.consumers?.[list]?.forEach((name, i) => {
+      if (ctx.services.consumers.byName(name) === undefined) {
+        throw new PolicyConfigError(`${ctx.path}/consumers/${list}/${i}`, `no consumer named "${name}"`);
+      }
+      if (list === "allow" && options.consumers?.deny?.includes(name)) {
+        throw new PolicyConfigError(
+          `${ctx.path}/consumers/allow/${i}`,
+          `"${name}" is both allowed and denied`,
+        );
+      }
+    });
+  }
+  if (options.external !== undefined && !URL.canParse(options.external.url)) {
+    throw new PolicyConfigError(`${ctx.path}/external/url`, `"${options.external.url}" is not a valid URL`);
+  }
+}
 
 /** RFC 6750 §3.1: a bearer token without the scope gets 403 with error="insufficient_scope". */
 function insufficientScope(method: string, missing: string[]): LocalReply {
