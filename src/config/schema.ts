@@ -397,7 +397,7 @@ export const configSchema = Type.Object(
     limits: Type.Optional(limitsSchema),
     hygiene: Type.Optional(hygieneSchema),
     trustedProxies: Type.Optional(
-      Type.Array(Cidr, { description: "Peers whose X-Forwarded-For/Forwarded are believed (default none)." }),
+      Type.Array(Cidr, { description: "Peers whose X-Forwarded-For is believed (default none)." }),
     ),
     log: Type.Optional(
       Type.Object(
