@@ -5,6 +5,7 @@ import { authorizePolicy } from "./authorize/index.ts";
 import { corsPolicy } from "./cors/index.ts";
 import { headersPolicy } from "./headers/index.ts";
 import type { PolicyTable } from "./registry.ts";
+import { validatePolicy } from "./validate/index.ts";
 
 export const POLICIES = {
   headers: headersPolicy,
@@ -12,4 +13,5 @@ export const POLICIES = {
   access: accessPolicy,
   authenticate: authenticatePolicy,
   authorize: authorizePolicy,
+  validate: validatePolicy,
 } satisfies PolicyTable;
