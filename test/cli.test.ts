@@ -69,7 +69,7 @@ describe("portcullis CLI", { concurrency: 4 }, () => {
   test("validate accepts the quickstart example", async () => {
     const r = await cli("validate", "--config", "examples/quickstart.yaml");
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /examples\/quickstart\.yaml: ok \(1 routes\)\n$/);
+    assert.match(r.stdout, /examples\/quickstart\.yaml: ok \(2 routes\)\n$/);
   });
 
   test("validate prints every mistake as FILE:LINE:COL  /pointer  message", async () => {

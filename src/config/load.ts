@@ -14,11 +14,13 @@ import {
   parseDocument,
   type YAMLError,
 } from "yaml";
+import { checkSpecificationFile } from "../policies/validate/openapi/spec-check.ts";
 import {
   type ConfigIssue,
   type ConfigSource,
   createSource,
   escapePointerToken,
+  locate,
   sortIssues,
 } from "./config-error.ts";
 import { type Env, interpolateDocument } from "./interpolate.ts";
@@ -121,7 +123,39 @@ export async function loadConfigFile(file: string, env: Env = process.env): Prom
       errors: [{ file, path: "", line: 1, column: 1, message: `cannot read the config file: ${reason}` }],
     };
   }
-  return loadConfigText(text, { file, env });
+  const loaded = loadConfigText(text, { file, env });
+  if (!loaded.ok) return loaded;
+  const issues = await checkPolicyDocuments(loaded.config, loaded.source);
+  return issues.length === 0 ? loaded : { ok: false, errors: sortIssues(issues) };
+}
+
+/**
+ * Checks that need I/O or async libraries and so cannot run in a policy's (synchronous) factory:
+ * OpenAPI documents against the specification. Here they run off the event loop on reloads (the loader
+ * worker) and before the first plan at startup.
+ */
+async function checkPolicyDocuments(config: Config, source: ConfigSource): Promise<ConfigIssue[]> {
+  const jobs: Promise<ConfigIssue | undefined>[] = [];
+  const visit = (policies: Config["policies"], base: string) => {
+    const file = policies?.validate?.openapi?.file;
+    if (file === undefined) return;
+    const pointer = `${base}/validate/openapi/file`;
+    jobs.push(
+      checkSpecificationFile(file).then((v) =>
+        v.valid
+          ? undefined
+          : {
+              file: source.file,
+              path: pointer,
+              ...locate(source, pointer),
+              message: `${file} is not a valid OpenAPI document: ${v.message.split("\n").slice(0, 6).join(" ")}`,
+            },
+      ),
+    );
+  };
+  visit(config.policies, "/policies");
+  config.routes.forEach((r, i) => visit(r.policies, `/routes/${i}/policies`));
+  return (await Promise.all(jobs)).filter((i): i is ConfigIssue => i !== undefined);
 }
 
 function yamlIssue(error: YAMLError, source: ConfigSource): ConfigIssue {

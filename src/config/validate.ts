@@ -511,6 +511,9 @@ function fileFindings(data: unknown, source: ConfigSource): Finding[] {
   });
   const policyFiles = (policies: unknown, base: string) => {
     if (!isRecord(policies)) return;
+    const validate = policies.validate;
+    if (isRecord(validate))
+      check(validate.openapi, "file", `${base}/validate/openapi/file`, "OpenAPI document");
     const auth = policies.authenticate;
     if (isRecord(auth)) {
       list(auth.methods).forEach((m, j) => {

@@ -39,7 +39,7 @@ const OpenApi = Type.Object(
     file: Type.String({
       minLength: 1,
       description:
-        "OpenAPI 3.0 or 3.1 document (YAML or JSON): an absolute path or one relative to the gateway's working directory.",
+        "OpenAPI 3.0 or 3.1 document (YAML or JSON): an absolute path or one relative to the config file's folder.",
     }),
     pathPrefix: Type.Optional(
       Type.String({

@@ -15,7 +15,8 @@ export interface LoadedDocument {
 
 /** `at` is the config path of the `file` option, for errors. */
 export function loadDocument(file: string, at: string): LoadedDocument {
-  // Relative to the working directory: the policy is not told where the config file lives.
+  // The config loader made a relative path absolute (against the config's folder); resolve() only
+  // matters when the policy is built directly, as in tests.
   const abs = resolve(file);
   let text: string;
   try {

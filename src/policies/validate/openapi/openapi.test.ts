@@ -8,6 +8,7 @@ import { type LocalReply, PolicyConfigError } from "../../../pipeline/types.ts";
 import type { ValidateOptions } from "../schema.ts";
 import { create, PATH, request } from "../testing.ts";
 import type { Violation } from "../violations.ts";
+import { checkSpecificationFile } from "./spec-check.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "portcullis-openapi-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -305,9 +306,13 @@ describe("openapi: documents that are refused when the configuration loads", () 
     refused({ openapi: { file: write({ openapi: "3.2.0", info, paths: {} }) } }, /only 3.0.x and 3.1.x/);
   });
 
-  test("a document the specification does not allow (checked by @readme/openapi-parser)", () => {
+  test("a document the specification does not allow (checked by @readme/openapi-parser at load)", async () => {
     const doc = { ...PETS_30, info: { title: "no version" } };
-    refused({ openapi: { file: write(doc) } }, /not a valid OpenAPI document: .*version/s);
+    const file = write(doc);
+    const verdict = await checkSpecificationFile(file);
+    assert.equal(verdict.valid, false);
+    refused({ openapi: { file } }, /not a valid OpenAPI document: .*version/s);
+    assert.deepEqual(await checkSpecificationFile(write(PETS_30)), { valid: true });
   });
 
   test("a $ref to a component that does not exist", () => {

@@ -1,53 +1,51 @@
-// Checks an OpenAPI document against the specification with @readme/openapi-parser. The parser is
-// asynchronous and a policy factory is not, so it runs on a short-lived worker thread while this thread
-// waits on a shared flag: the wait happens when a plan is compiled, never on the request path. Verdicts
-// are kept by content hash, so a reload that leaves a document unchanged does not check it again.
+// Checks OpenAPI documents against the specification with @readme/openapi-parser. The parser is
+// asynchronous and a policy factory is not, so the check runs where the config is loaded — an async step,
+// on the loader's worker thread for reloads — and a plan compile only compiles. Verdicts are kept by
+// content hash in the thread that checked; a compile that finds a known bad verdict refuses at once.
 import { createHash } from "node:crypto";
-import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
 
 export type SpecVerdict = { valid: true } | { valid: false; message: string };
 
-const WORKER = new URL("./spec-check-worker.ts", import.meta.url);
-const TIMEOUT_MS = 30_000;
 const KEPT = 32;
 const verdicts = new Map<string, SpecVerdict>();
 
-function remember(key: string, verdict: SpecVerdict): SpecVerdict {
+const keyOf = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The verdict this thread already has for a document's text, if any. */
+export function knownVerdict(text: string): SpecVerdict | undefined {
+  return verdicts.get(keyOf(text));
+}
+
+/** The parser's verdict on a document's text (JSON or YAML); remembered by content. */
+export async function checkSpecification(text: string, json: boolean): Promise<SpecVerdict> {
+  const key = keyOf(text);
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  let verdict: SpecVerdict;
+  try {
+    const doc = json ? JSON.parse(text) : parse(text);
+    const { validate, compileErrors } = await import("@readme/openapi-parser");
+    // `external: false`: a gateway does not fetch or read other files while loading its config; a $ref
+    // outside the document is reported by the policy's compile step.
+    const result = await validate(doc, { resolve: { external: false } });
+    verdict = result.valid ? { valid: true } : { valid: false, message: compileErrors(result) };
+  } catch (err) {
+    verdict = { valid: false, message: (err as Error).message };
+  }
   if (verdicts.size >= KEPT) verdicts.delete(verdicts.keys().next().value as string);
   verdicts.set(key, verdict);
   return verdict;
 }
 
-function runWorker(doc: object): SpecVerdict {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER, { workerData: { doc, port: port2, flag }, transferList: [port2] });
-  worker.unref();
+/** Reads and checks one document file; a file that cannot be read is left to the compile step to report. */
+export async function checkSpecificationFile(file: string): Promise<SpecVerdict> {
+  let text: string;
   try {
-    const woke = Atomics.wait(flag, 0, 0, TIMEOUT_MS);
-    const reply = receiveMessageOnPort(port1)?.message as SpecVerdict | undefined;
-    if (reply !== undefined) return reply;
-    return {
-      valid: false,
-      message:
-        woke === "timed-out"
-          ? `checking the document took longer than ${TIMEOUT_MS / 1000} s`
-          : "the document checker stopped without an answer",
-    };
-  } finally {
-    port1.close();
-    void worker.terminate();
+    text = await readFile(file, "utf8");
+  } catch {
+    return { valid: true };
   }
-}
-
-/** The parser's verdict on a parsed document; `text` is the file's content (the cache key). */
-export function checkSpecification(doc: object, text: string): SpecVerdict {
-  const key = createHash("sha256").update(text).digest("hex");
-  const known = verdicts.get(key);
-  if (known !== undefined) return known;
-  const verdict = runWorker(doc);
-  // A timeout may be a slow machine under load: not remembered, so the next load tries again.
-  return verdict.valid || !verdict.message.startsWith("checking the document took")
-    ? remember(key, verdict)
-    : verdict;
+  return checkSpecification(text, /\.json$/i.test(file));
 }
