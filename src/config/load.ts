@@ -154,7 +154,7 @@ async function checkPolicyDocuments(config: Config, source: ConfigSource): Promi
     );
   };
   visit(config.policies, "/policies");
-  config.routes.forEach((r, i) => visit(r.policies, `/routes/${i}/policies`));
+  for (const [i, r] of config.routes.entries()) visit(r.policies, `/routes/${i}/policies`);
   return (await Promise.all(jobs)).filter((i): i is ConfigIssue => i !== undefined);
 }
 
