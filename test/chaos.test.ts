@@ -50,10 +50,15 @@ describe("chaos", () => {
       }
     };
     const loops = Array.from({ length: 4 }, loop);
-    await new Promise((r) => setTimeout(r, 150));
+    // Counted, not timed: on a loaded machine 150 ms may hold only a handful of requests.
+    const served = async (n: number) => {
+      for (let waited = 0; bodies.length < n && waited < 10_000; waited += 10)
+        await new Promise((r) => setTimeout(r, 10));
+    };
+    await served(40);
     const killedAt = bodies.length;
     await a.close(); // connections cut, port closed
-    await new Promise((r) => setTimeout(r, 250));
+    await served(killedAt + 60);
     stop = true;
     await Promise.all(loops);
     assert.ok(
