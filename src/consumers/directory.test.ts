@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { BasicResult } from "../pipeline/types.ts";
 import { Consumers } from "./directory.ts";
 import { generateApiKey, hashApiKey, hashPassword, parsePasswordHash } from "./hash.ts";
+
+const nameOf = (r: BasicResult) => (typeof r === "object" ? r.name : r);
 
 describe("consumers", () => {
   test("API keys are found by their SHA-256; the key itself is never stored", () => {
@@ -22,7 +25,7 @@ describe("consumers", () => {
     const { consumers } = Consumers.compile([
       { name: "b", credentials: { basic: { username: "bob", password: hash } } },
     ]);
-    assert.equal((await consumers.verifyBasic("bob", "s3cret"))?.name, "b");
+    assert.equal(nameOf(await consumers.verifyBasic("bob", "s3cret")), "b");
     const cached = consumers.verifyBasic("bob", "s3cret");
     assert.ok(!(cached instanceof Promise), "a verified pair is answered synchronously");
     assert.equal(await consumers.verifyBasic("bob", "wrong"), undefined);
@@ -33,7 +36,21 @@ describe("consumers", () => {
     ]);
     const again = next.verifyBasic("bob", "s3cret");
     assert.ok(again instanceof Promise, "a new hash is verified again, not served from the old entry");
-    assert.equal((await again)?.name, "b");
+    assert.equal(nameOf(await again), "b");
+  });
+
+  test("a flood of wrong passwords is bounded: beyond 2 running and 64 waiting, checks are refused as busy", async () => {
+    const hash = await hashPassword("right", 12);
+    const { consumers } = Consumers.compile([
+      { name: "b", credentials: { basic: { username: "u", password: hash } } },
+    ]);
+    const results = Array.from({ length: 100 }, (_, i) => consumers.verifyBasic("u", `guess-${i}`));
+    const busy = results.filter((r) => r === "busy").length;
+    assert.equal(busy, 100 - 2 - 64);
+    const settled = await Promise.all(results);
+    assert.ok(settled.every((r) => r === undefined || r === "busy"));
+    assert.equal(consumers.verifyBasic("u", "guess-0"), undefined, "a refused pair is remembered: no scrypt");
+    assert.equal(nameOf(await consumers.verifyBasic("u", "right")), "b", "slots are given back");
   });
 
   test("clashes are reported with the path of the second claim", () => {

@@ -1,7 +1,7 @@
 // The config's consumers, indexed by every credential form, built once per plan.
 import { createHmac, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { ClientCertificate, Consumer, ConsumerDirectory } from "../pipeline/types.ts";
+import type { BasicResult, ClientCertificate, Consumer, ConsumerDirectory } from "../pipeline/types.ts";
 import { hashApiKey, type PasswordHash, parsePasswordHash, verifyPassword } from "./hash.ts";
 import type { ConsumerConfig } from "./schema.ts";
 
@@ -16,7 +16,32 @@ export interface ConsumerIssue {
 // the config stops matching at once.
 const VERIFIED_TTL_MS = 5 * 60_000;
 const verified = new LRUCache<string, true>({ max: 10_000, ttl: VERIFIED_TTL_MS });
+// Wrong pairs are remembered briefly too, so replaying one wrong password costs no scrypt.
+const refused = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
 const cacheSecret = randomBytes(32);
+
+// scrypt runs on libuv's thread pool (4 threads), which WebCrypto signature checks and DNS also use. A
+// flood of wrong passwords must not starve them: at most 2 derivations run at once and 64 wait; past
+// that a password check is refused as busy (503) instead of queued without bound.
+const MAX_RUNNING = 2;
+const MAX_WAITING = 64;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+function withScryptSlot<T>(task: () => Promise<T>): Promise<T> | undefined {
+  if (running >= MAX_RUNNING && waiting.length >= MAX_WAITING) return undefined;
+  const run = async () => {
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+  if (running < MAX_RUNNING) return run();
+  return new Promise<void>((resolve) => waiting.push(resolve)).then(run);
+}
 
 interface BasicEntry {
   readonly consumer: Consumer;
@@ -45,14 +70,20 @@ export class Consumers implements ConsumerDirectory {
     return this.#byApiKey.get(hashApiKey(key));
   }
 
-  verifyBasic(username: string, password: string): Consumer | undefined | Promise<Consumer | undefined> {
+  verifyBasic(username: string, password: string): BasicResult | Promise<BasicResult> {
     // User names are not secret; an unknown one fails at once rather than burning scrypt time.
     const entry = this.#byUser.get(username);
     if (entry === undefined) return undefined;
     const key = createHmac("sha256", cacheSecret).update(`${entry.stored}\0${password}`).digest("base64");
     if (verified.get(key) === true) return entry.consumer;
-    return verifyPassword(password, entry.hash).then((ok) => {
-      if (!ok) return undefined;
+    if (refused.get(key) === true) return undefined;
+    const check = withScryptSlot(() => verifyPassword(password, entry.hash));
+    if (check === undefined) return "busy";
+    return check.then((ok) => {
+      if (!ok) {
+        refused.set(key, true);
+        return undefined;
+      }
       verified.set(key, true);
       return entry.consumer;
     });

@@ -78,6 +78,12 @@ export const ERROR_CODES = {
     flag: "IDP",
     retryable: true,
   },
+  CREDENTIALS_BUSY: {
+    status: 503,
+    title: "Too many password checks in flight",
+    flag: "UA",
+    retryable: true,
+  },
   AUTHZ_UNAVAILABLE: {
     status: 503,
     title: "Authorization service unavailable",

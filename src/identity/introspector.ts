@@ -44,6 +44,8 @@ export type IntrospectorEvent = { kind: "introspection-failed"; reason: string }
 /** Garbage floods are answered from the cache for this long, whatever cacheMaxMs says. */
 const INACTIVE_CACHE_MS = 5_000;
 const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Provider calls in flight at once; more new tokens at the same time get 503 instead of a queue. */
+const MAX_IN_FLIGHT = 256;
 
 interface Entry {
   result: IntrospectResult;
@@ -55,6 +57,7 @@ export class Introspector {
   readonly #settings: IntrospectorSettings;
   readonly #cacheMaxMs: number;
   readonly #cache: LRUCache<string, Entry>;
+  readonly #inactive: LRUCache<string, IntrospectResult>;
   readonly #pending = new Map<string, Promise<IntrospectResult>>();
   #http: ProviderHttp | undefined;
   #config: Configuration | undefined;
@@ -72,6 +75,10 @@ export class Introspector {
     this.#settings = settings;
     this.#cacheMaxMs = settings.cacheMaxMs ?? 60_000;
     this.#cache = new LRUCache({ max: Math.max(1, settings.cacheSize ?? 10_000) });
+    this.#inactive = new LRUCache({
+      max: 10_000,
+      ttl: Math.max(1, Math.min(INACTIVE_CACHE_MS, settings.cacheMaxMs ?? 60_000)),
+    });
   }
 
   /** Introspection HTTP calls made (for tests and metrics). */
@@ -108,8 +115,13 @@ export class Introspector {
       if (now < hit.until && (hit.exp === undefined || hit.exp * 1000 > now)) return hit.result;
       this.#cache.delete(key);
     }
+    const refused = this.#inactive.get(key);
+    if (refused !== undefined) return refused;
     const pending = this.#pending.get(key);
     if (pending) return pending;
+    // Each new token costs a provider call: past the cap, refuse rather than queue, so a flood of junk
+    // tokens cannot make the provider throttle the gateway's client (which would fail every user).
+    if (this.#pending.size >= MAX_IN_FLIGHT) return providerUnavailable("too many token checks in flight");
     const call = this.#introspectRemote(token, key).finally(() => this.#pending.delete(key));
     this.#pending.set(key, call);
     return call;
@@ -138,12 +150,9 @@ export class Introspector {
       let until = now + this.#cacheMaxMs;
       if (exp !== undefined) until = Math.min(until, exp * 1000);
       if (until > now) this.#cache.set(key, { result, until, exp });
-    } else {
-      this.#cache.set(key, {
-        result,
-        until: now + Math.min(INACTIVE_CACHE_MS, this.#cacheMaxMs),
-        exp: undefined,
-      });
+    } else if (this.#cacheMaxMs > 0) {
+      // Refusals live in their own cache, so junk tokens cannot push valid ones out of the main one.
+      this.#inactive.set(key, result);
     }
     return result;
   }
@@ -151,6 +160,12 @@ export class Introspector {
   // The provider's answer is authoritative when fresh; exp only bounds how long it is reused.
   #judge(response: IntrospectionResponse): IntrospectResult {
     if (response.active !== true) return invalidToken("token is not active");
+    // oidc-provider (and others) introspect refresh tokens as active: only bearer access tokens pass.
+    const type = response.token_type;
+    if (type !== undefined && String(type).toLowerCase() !== "bearer")
+      return invalidToken("not a bearer access token");
+    // Sender-constrained tokens (DPoP, mTLS-bound) need a proof this gateway does not check.
+    if (response.cnf !== undefined) return invalidToken("sender-constrained tokens are not supported");
     const wanted = this.#settings.audiences;
     if (wanted?.length) {
       const aud = response.aud;

@@ -166,6 +166,9 @@ export class JwtVerifier {
           clockTolerance: this.#skewSec,
           requiredClaims: this.#required,
         });
+        // A sender-constrained token (DPoP, mTLS-bound: RFC 9449, 8705) is only valid with a proof of
+        // possession this gateway does not check; accepting it as a bearer token would defeat the binding.
+        if (payload.cnf !== undefined) return invalidToken("sender-constrained tokens are not supported");
         const result = deepFreeze({
           ok: true as const,
           claims: payload,

@@ -161,13 +161,18 @@ export interface PolicyServices {
   log(level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>): void;
 }
 
+export type BasicResult = Consumer | undefined | "busy";
+
 export interface ConsumerDirectory {
   readonly size: number;
   byName(name: string): Consumer | undefined;
   /** A consumer whose API key hashes to this value (SHA-256, see src/consumers/hash.ts). */
   byApiKey(key: string): Consumer | undefined;
-  /** Resolves the consumer when the user exists and the password verifies (scrypt, cached). */
-  verifyBasic(username: string, password: string): Consumer | undefined | Promise<Consumer | undefined>;
+  /**
+   * Resolves the consumer when the user exists and the password verifies (scrypt, cached); "busy" when
+   * too many password checks are already running (the caller answers 503).
+   */
+  verifyBasic(username: string, password: string): BasicResult | Promise<BasicResult>;
   /** A consumer mapped from a token's issuer and subject (`credentials.jwt`). */
   bySubject(issuer: string, subject: string): Consumer | undefined;
   /** A consumer mapped from a client certificate's subject or SAN (`credentials.mtls`). */

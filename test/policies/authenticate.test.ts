@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { hashApiKey, hashPassword } from "../../src/consumers/hash.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
-import { attackTokens } from "../helpers/jwt-attacks.ts";
+import { attackTokens, validClaims } from "../helpers/jwt-attacks.ts";
 import { startOidcProvider, type TestOidcProvider } from "../helpers/oidc.ts";
 import { closedPort, startUpstream, type TestUpstream } from "../helpers/upstream.ts";
 
@@ -87,6 +87,14 @@ before(async () => {
           },
         },
         {
+          name: "mixed",
+          match: { path: "/mixed" },
+          upstream: "api",
+          policies: {
+            authenticate: { methods: [{ apiKey: {} }, { jwt: { ...jwt } }], anonymous: true },
+          },
+        },
+        {
           name: "open",
           match: { path: "/open" },
           upstream: "api",
@@ -157,6 +165,23 @@ describe("API keys and Basic", () => {
   });
 });
 
+describe("credentials that were not checked never reach the upstream", () => {
+  test("an API key request with a forged bearer token alongside: the token is removed", async () => {
+    const r = await get("/mixed", { "x-api-key": API_KEY, authorization: "Bearer forged.token.here" });
+    assert.equal(r.status, 200);
+    assert.equal(lastSeen().headers["x-auth-method"], "apiKey");
+    assert.equal(lastSeen().headers.authorization, undefined);
+  });
+
+  test("an Authorization header no method accepts is refused, even on an anonymous route", async () => {
+    for (const value of ["Bearer\tforged", "Token abc", "JWT abc"]) {
+      const r = await get("/mixed", { authorization: value });
+      assert.equal(r.status, 401, value);
+    }
+    assert.equal((await get("/mixed")).status, 200, "no credential at all is still anonymous");
+  });
+});
+
 describe("JWT access tokens from a real OpenID provider", () => {
   test("a client-credentials token verified through discovery + JWKS; claims and consumer go upstream", async () => {
     const token = await op.jwtAccessToken({ scope: "read" });
@@ -183,6 +208,18 @@ describe("JWT access tokens from a real OpenID provider", () => {
       );
     }
     assert.equal(upstream.seen.length, before);
+  });
+
+  test("a claim that is not well-formed UTF-16 is encoded for the header, not a 500", async () => {
+    const token = await op.signWithProviderKey(validClaims(op, { sub: "a\ud800" }));
+    const r = await get("/tokens/x", bearer(token));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(lastSeen().headers["x-auth-subject"], "a%EF%BF%BD");
+  });
+
+  test("a sender-constrained token (cnf) is refused: its proof of possession is not checked", async () => {
+    const token = await op.signWithProviderKey(validClaims(op, { cnf: { jkt: "abc" } }));
+    assert.equal((await get("/tokens/x", bearer(token))).status, 401);
   });
 
   test("no token: 401 with a bare Bearer challenge (RFC 6750 §3.1)", async () => {

@@ -89,6 +89,12 @@ before(async () => {
           },
         },
         {
+          name: "get-only",
+          match: { path: "/reports" },
+          upstream: "api",
+          policies: { ...keys, authorize: { rules: [{ methods: ["GET"], groups: ["staff"] }] } },
+        },
+        {
           name: "external",
           match: { path: "/ext" },
           upstream: "api",
@@ -150,6 +156,12 @@ describe("scopes, groups and consumers", () => {
     assert.equal((await call("/staff", key(BANNED_KEY))).status, 403);
     assert.equal((await call("/staff")).status, 401, "no identity: 401 from authenticate");
   });
+});
+
+test("a rule about GET also covers HEAD (the router serves HEAD on GET routes)", async () => {
+  assert.equal((await call("/reports", key(GUEST_KEY))).status, 403);
+  assert.equal((await call("/reports", key(GUEST_KEY), "HEAD")).status, 403);
+  assert.equal((await call("/reports", key(STAFF_KEY), "HEAD")).status, 200);
 });
 
 describe("external authorization", () => {

@@ -55,15 +55,27 @@ export const authenticatePolicy: PolicyDefinition<AuthenticateOptions> = {
     const headers = compileIdentityHeaders(options.upstream);
     const anonymous = options.anonymous === true;
     const challenges = [...new Set(methods.map((m) => m.challenge).filter((c) => c !== ""))];
+    const credentialHeaders = [
+      ...new Set(methods.flatMap((m) => (m.header === undefined ? [] : [m.header]))),
+    ];
+    // With a method that reads Authorization, an Authorization header none of them accepts (another
+    // scheme, a tab instead of a space) is a credential the gateway cannot check: refused, not forwarded.
+    const readsAuthorization = credentialHeaders.includes("authorization");
 
     const finish = (m: AuthMethod, req: RequestView, out: Outcome): LocalReply | undefined => {
       if (out.ok) {
         req.identity = out.identity;
         setIdentityHeaders(headers, req.upstreamHeaders, out.identity);
+        // Credentials for the other methods were not checked: the upstream must not see them as if
+        // they had been (an API key request with a forged bearer token alongside, say).
+        for (const h of credentialHeaders) if (h !== m.header) delete req.upstreamHeaders[h];
         m.hide?.(req.upstreamHeaders);
         return undefined;
       }
-      if (out.status === 503) return problemReply("IDP_UNAVAILABLE", out.description, { "retry-after": "5" });
+      if (out.status === 503) {
+        const code = out.busy === true ? "CREDENTIALS_BUSY" : "IDP_UNAVAILABLE";
+        return problemReply(code, out.description, { "retry-after": out.busy === true ? "1" : "5" });
+      }
       return unauthenticated(challenges, m, out.description, "error" in out ? out.error : undefined);
     };
 
@@ -76,6 +88,9 @@ export const authenticatePolicy: PolicyDefinition<AuthenticateOptions> = {
           if (split && m.scheme === "Bearer" && looksLikeJwt(credential) !== (m.name === "jwt")) continue;
           const out = m.check(credential, req);
           return out instanceof Promise ? out.then((o) => finish(m, req, o)) : finish(m, req, out);
+        }
+        if (readsAuthorization && req.headers.authorization !== undefined) {
+          return unauthenticated(challenges, undefined, "unsupported authorization scheme", undefined);
         }
         if (anonymous) return undefined;
         return unauthenticated(challenges, undefined, "no credentials", undefined);

@@ -7,8 +7,8 @@ export type Outcome =
   | { ok: true; identity: Identity }
   /** 401: the client's credential is missing or bad. `error` is the RFC 6750 code for bearer methods. */
   | { ok: false; status: 401; error?: string; description: string }
-  /** 503: a provider the gateway needs (JWKS, introspection) failed; not the client's fault. */
-  | { ok: false; status: 503; description: string };
+  /** 503: a provider the gateway needs (JWKS, introspection) failed, or it is overloaded; not the client's fault. */
+  | { ok: false; status: 503; description: string; busy?: true };
 
 export interface AuthMethod {
   readonly name: string;
@@ -21,6 +21,8 @@ export interface AuthMethod {
   hide?(upstream: HeaderBag): void;
   /** Bearer methods share the Authorization header; this says which tokens this one takes. */
   readonly scheme?: "Bearer" | "Basic";
+  /** The request header the credential comes in, if any (removed upstream when another method decides). */
+  readonly header?: string;
 }
 
 export function refused(description: string, error?: string): Outcome {

@@ -53,5 +53,6 @@ function headerValue(v: unknown): string | undefined {
 // refused by the upstream client, so such values are percent-encoded.
 const UNSAFE = /[^\x20-\x7e]/;
 function safe(v: string): string {
-  return UNSAFE.test(v) ? encodeURIComponent(v) : v;
+  // toWellFormed: a lone surrogate (possible in any JSON string) would make encodeURIComponent throw.
+  return UNSAFE.test(v) ? encodeURIComponent(v.toWellFormed()) : v;
 }

@@ -16,7 +16,11 @@ export type Refusal = { kind: "scope"; missing: string[] } | { kind: "other"; de
 
 export function compileRules(rules: readonly AuthorizeRule[] | undefined): CompiledRule[] {
   return (rules ?? []).map((r) => ({
-    methods: r.methods === undefined ? undefined : new Set(r.methods),
+    // The router serves HEAD on GET routes, so a rule about GET covers HEAD too (else HEAD would slip by).
+    methods:
+      r.methods === undefined
+        ? undefined
+        : new Set(r.methods.includes("GET") ? [...r.methods, "HEAD"] : r.methods),
     scopes: r.scopes ?? [],
     groups: r.groups ?? [],
     claims: Object.entries(r.claims ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v : [v]] as const),

@@ -11,6 +11,7 @@ export function apiKeyMethod(options: ApiKeyOptions, services: PolicyServices): 
   const hide = options.hideCredentials !== false;
   return {
     name: "apiKey",
+    header,
     challenge: `ApiKey${header ? ` header="${header}"` : ""}${query ? ` query="${query}"` : ""}`,
     credential(req: RequestView): string | undefined {
       if (header !== undefined) {

@@ -53,6 +53,7 @@ export function introspectionMethod(
   };
   return {
     name: "introspection",
+    header: "authorization",
     scheme: "Bearer",
     challenge: `Bearer realm="${realm}"`,
     credential: bearerToken,

@@ -8,16 +8,13 @@ import type { AuthMethod, Outcome } from "../method.ts";
 import type { JwtOptions } from "../schema.ts";
 import { bearerToken, claimsOutcome, hideAuthorization, rejection } from "./bearer.ts";
 
+/** The verified-token cache of one verifier configuration; its key set is shared separately. */
 class SharedVerifier implements Closable {
-  readonly keys: KeySet;
   readonly verifier: JwtVerifier;
-  constructor(keys: KeySet, verifier: JwtVerifier) {
-    this.keys = keys;
+  constructor(verifier: JwtVerifier) {
     this.verifier = verifier;
   }
-  close(): void {
-    this.keys.close();
-  }
+  close(): void {}
 }
 
 export function jwtMethod(options: JwtOptions, services: PolicyServices, realm: string): AuthMethod {
@@ -39,19 +36,26 @@ export function jwtMethod(options: JwtOptions, services: PolicyServices, realm: 
     options.clockSkewSec,
     options.requiredClaims,
   ]);
-  const { verifier, keys } = services.shared(verifierId, () => {
-    const keys = new KeySet({
-      issuer: options.issuer,
-      jwksUri: options.jwksUri,
-      cooldownMs: options.cooldownMs ?? 30_000,
-      refreshMs: options.refreshMs ?? 300_000,
-      fetchTimeoutMs: options.fetchTimeoutMs ?? 2_000,
-      ca,
-      onEvent: (e) =>
-        services.log(e.kind === "fetch-failed" ? "warn" : "info", `jwks ${e.kind}`, {
-          jwks: { issuer: options.issuer, ...e },
-        }),
-    });
+  // One key set per provider (routes with other audiences or algorithms share its fetches and timers),
+  // one verifier per verification settings.
+  const keys = services.shared(
+    keyId,
+    () =>
+      new KeySet({
+        issuer: options.issuer,
+        jwksUri: options.jwksUri,
+        cooldownMs: options.cooldownMs ?? 30_000,
+        refreshMs: options.refreshMs ?? 300_000,
+        fetchTimeoutMs: options.fetchTimeoutMs ?? 2_000,
+        ca,
+        onEvent: (e) =>
+          services.log(e.kind === "fetch-failed" ? "warn" : "info", `jwks ${e.kind}`, {
+            jwks: { issuer: options.issuer, ...e },
+          }),
+      }),
+  );
+  services.warmUp(`jwks ${options.issuer}`, () => keys.start());
+  const { verifier } = services.shared(verifierId, () => {
     const verifier = new JwtVerifier(
       {
         issuer: options.issuer,
@@ -63,13 +67,13 @@ export function jwtMethod(options: JwtOptions, services: PolicyServices, realm: 
       },
       keys,
     );
-    return new SharedVerifier(keys, verifier);
+    return new SharedVerifier(verifier);
   });
-  services.warmUp(`jwks ${options.issuer}`, () => keys.start());
   const done = (r: Awaited<ReturnType<JwtVerifier["verify"]>>): Outcome =>
     r.ok ? claimsOutcome("jwt", options.issuer, r.claims, options, services) : rejection(r);
   return {
     name: "jwt",
+    header: "authorization",
     scheme: "Bearer",
     challenge: `Bearer realm="${realm}"`,
     credential: bearerToken,
