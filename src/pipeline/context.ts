@@ -1,8 +1,12 @@
 // One object per request with a fixed shape (all slots set in the constructor), read by policies through
 // the RequestView/ResponseView interfaces and by the access log at the end.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { TLSSocket } from "node:tls";
+import type { Limits } from "../config/defaults.ts";
 import type { ErrorCode } from "../errors/codes.ts";
 import { readClientCertificate } from "../server/client-certificate.ts";
+import { readWholeBody } from "../server/read-body.ts";
 import type { ClientCertificate, HeaderBag, Identity, RequestView } from "./types.ts";
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
@@ -49,8 +53,10 @@ export class RequestContext implements RequestView {
   #certificate: ClientCertificate | null | undefined = undefined;
   /** The whole request body once a policy has read it; it is then sent upstream instead of the stream. */
   body: Buffer | undefined = undefined;
-  /** Set by the handler once the route is known: reads the body under a limit. */
-  bodyReader: ((limit: number | undefined) => Promise<Buffer>) | undefined = undefined;
+  /** The client's request and response, and the plan's limits: set once the route is known. */
+  request: IncomingMessage | Http2ServerRequest | undefined = undefined;
+  response: ServerResponse | Http2ServerResponse | undefined = undefined;
+  limits: Limits | undefined = undefined;
   /** "100 Continue" has been sent (a policy read the body, or the proxy started). */
   continued = false;
 
@@ -76,9 +82,6 @@ export class RequestContext implements RequestView {
   }
 
   readBody(limit?: number): Promise<Buffer> {
-    if (this.body !== undefined) return Promise.resolve(this.body);
-    if (this.bodyReader === undefined)
-      return Promise.reject(new Error("the body can be read once a route matched"));
-    return this.bodyReader(limit);
+    return readWholeBody(this, limit);
   }
 }

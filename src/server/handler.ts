@@ -15,10 +15,11 @@ import type { MatchResult } from "../routing/types.ts";
 import type { HashKeySpec, Target, UpstreamCluster } from "../upstream/cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "../upstream/hop-by-hop.ts";
 import { ProxyCall } from "../upstream/proxy.ts";
-import { BodyGuard, BodyIdleError, BodyLimitError } from "./body-guard.ts";
+import { BodyGuard } from "./body-guard.ts";
 import { clientAddress, setForwardedHeaders, unmapIPv4 } from "./forwarded.ts";
 import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
 import { normalizePath } from "./hygiene/normalize-path.ts";
+import { hasBody } from "./read-body.ts";
 import { type AnyResponse, isClosing, isHttp1, out, problemReply, sendLocal } from "./reply.ts";
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -121,7 +122,9 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
   ctx.params = match.params;
   ctx.upstreamName = r.upstream.name;
   ctx.upstreamHeaders = upstreamHeaders(ctx, r.preserveHost, plan);
-  ctx.bodyReader = (limit) => readWholeBody(req, res, ctx, plan, limit);
+  ctx.request = req;
+  ctx.response = res;
+  ctx.limits = plan.limits;
   if (ctx.protocol === "https") {
     ctx.tlsSocket = ((req as Http2ServerRequest).stream?.session?.socket ?? req.socket) as TLSSocket;
   }
@@ -313,71 +316,11 @@ function requestBody(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): R
     ctx.upstreamHeaders["content-length"] = String(ctx.body.length);
     return ctx.body.length === 0 ? null : ctx.body;
   }
-  if (!hasBody(req, ctx)) return null;
+  if (!hasBody(ctx)) return null;
   const guard = new BodyGuard(plan.limits.maxBodyBytes, plan.limits.bodyIdleTimeoutMs, ctx);
   req.on("error", (err) => guard.destroy(err));
   req.pipe(guard);
   return guard;
-}
-
-function hasBody(req: AnyRequest, ctx: RequestContext): boolean {
-  const h2 = (req as Http2ServerRequest).stream;
-  const hasBody =
-    h2 !== undefined
-      ? !h2.endAfterHeaders
-      : ctx.headers["transfer-encoding"] !== undefined ||
-        (ctx.headers["content-length"] !== undefined && ctx.headers["content-length"] !== "0");
-  return hasBody;
-}
-
-/**
- * Reads the whole body for a policy (validation), under the smaller of its limit and the listener's.
- * A client that sent "Expect: 100-continue" gets its 100 now, since the body is wanted.
- */
-function readWholeBody(
-  req: AnyRequest,
-  res: AnyResponse,
-  ctx: RequestContext,
-  plan: RuntimePlan,
-  limit: number | undefined,
-): Promise<Buffer> {
-  if (ctx.body !== undefined) return Promise.resolve(ctx.body);
-  if (!hasBody(req, ctx)) {
-    ctx.body = Buffer.alloc(0);
-    return Promise.resolve(ctx.body);
-  }
-  const max = Math.min(limit ?? Number.POSITIVE_INFINITY, plan.limits.maxBodyBytes);
-  const declared = ctx.headers["content-length"];
-  if (typeof declared === "string" && Number(declared) > max) {
-    return Promise.reject(
-      new LocalReplyError(problemReply("BODY_TOO_LARGE", `request body exceeds ${max} bytes`)),
-    );
-  }
-  if (ctx.headers.expect !== undefined && !ctx.continued) {
-    ctx.continued = true;
-    out(res).writeContinue();
-  }
-  return new Promise<Buffer>((resolve, reject) => {
-    const guard = new BodyGuard(max, plan.limits.bodyIdleTimeoutMs, ctx);
-    const chunks: Buffer[] = [];
-    const fail = (err: Error) => {
-      guard.destroy();
-      req.unpipe(guard);
-      if (err instanceof BodyLimitError)
-        reject(new LocalReplyError(problemReply("BODY_TOO_LARGE", err.message)));
-      else if (err instanceof BodyIdleError)
-        reject(new LocalReplyError(problemReply("REQUEST_TIMEOUT", err.message)));
-      else reject(new LocalReplyError(problemReply("BAD_REQUEST", "the request body could not be read")));
-    };
-    guard.on("data", (c: Buffer) => chunks.push(c));
-    guard.on("end", () => {
-      ctx.body = Buffer.concat(chunks);
-      resolve(ctx.body);
-    });
-    guard.on("error", fail);
-    req.on("error", fail);
-    req.pipe(guard);
-  });
 }
 
 /** After refusing a request whose framing cannot be trusted, read nothing more from the connection. */
