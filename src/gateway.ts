@@ -209,6 +209,9 @@ export class Gateway {
   #done(ctx: RequestContext, plan: RuntimePlan): void {
     this.#active--;
     this.store.done(plan);
+    if (ctx.fault !== undefined) {
+      this.logger.error({ err: ctx.fault, route: ctx.routeName, requestId: ctx.id }, "a policy failed");
+    }
     const durationMs = performance.now() - ctx.startMs;
     const upstreamMs =
       ctx.upstreamStartMs === 0 ? undefined : (ctx.upstreamEndMs || performance.now()) - ctx.upstreamStartMs;

@@ -59,6 +59,8 @@ export class RequestContext implements RequestView {
   limits: Limits | undefined = undefined;
   /** "100 Continue" has been sent (a policy read the body, or the proxy started). */
   continued = false;
+  /** A policy's unexpected error (the client got a 500); logged when the request is done. */
+  fault: unknown = undefined;
 
   constructor(
     id: string,

@@ -135,7 +135,7 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
     out = runRequestHooks(r.chain, ctx);
   } catch (err) {
     // A policy fault must cost one request, never the process.
-    sendLocal(ctx, res, faultReply(err), r.chain);
+    sendLocal(ctx, res, faultReply(ctx, err), r.chain);
     return;
   }
   if (out === undefined) forward(req, res, ctx, r, plan, path);
@@ -143,14 +143,19 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
     out.then(
       (reply) =>
         reply === undefined ? forward(req, res, ctx, r, plan, path) : sendLocal(ctx, res, reply, r.chain),
-      (err: unknown) => sendLocal(ctx, res, faultReply(err), r.chain),
+      (err: unknown) => sendLocal(ctx, res, faultReply(ctx, err), r.chain),
     );
   } else sendLocal(ctx, res, out, r.chain);
 }
 
-/** A LocalReplyError carries its reply; anything else is a gateway fault (500, no internals shown). */
-function faultReply(err: unknown): LocalReply {
-  return err instanceof LocalReplyError ? err.reply : problemReply("INTERNAL", "a policy failed");
+/**
+ * A LocalReplyError carries its reply; anything else is a gateway fault: 500 without internals for the
+ * client, the error kept on the context for the gateway's log.
+ */
+function faultReply(ctx: RequestContext, err: unknown): LocalReply {
+  if (err instanceof LocalReplyError) return err.reply;
+  ctx.fault = err;
+  return problemReply("INTERNAL", "a policy failed");
 }
 
 function forward(
