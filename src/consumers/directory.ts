@@ -1,5 +1,5 @@
 // The config's consumers, indexed by every credential form, built once per plan.
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, createSecretKey, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { BasicResult, ClientCertificate, Consumer, ConsumerDirectory } from "../pipeline/types.ts";
 import { hashApiKey, type PasswordHash, parsePasswordHash, verifyPassword } from "./hash.ts";
@@ -18,7 +18,8 @@ const VERIFIED_TTL_MS = 5 * 60_000;
 const verified = new LRUCache<string, true>({ max: 10_000, ttl: VERIFIED_TTL_MS });
 // Wrong pairs are remembered briefly too, so replaying one wrong password costs no scrypt.
 const refused = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
-const cacheSecret = randomBytes(32);
+// A KeyObject made once: createHmac with a raw Buffer imports the key again on every call.
+const cacheSecret = createSecretKey(randomBytes(32));
 
 // scrypt runs on libuv's thread pool (4 threads), which WebCrypto signature checks and DNS also use. A
 // flood of wrong passwords must not starve them: at most 2 derivations run at once and 64 wait; past
