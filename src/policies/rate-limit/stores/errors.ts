@@ -1,0 +1,13 @@
+// The one way a shared store fails a call: the policy catches this type and applies its fail mode
+// (open or closed). `reason` is short and fixed-vocabulary ("timeout", "ECONNREFUSED", "redis OOM", ...):
+// it never carries the connection URL, a password or a limiter key (keys may embed API keys).
+
+export class StoreUnavailableError extends Error {
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super(`rate-limit store unavailable: ${reason}`);
+    this.name = "StoreUnavailableError";
+    this.reason = reason;
+  }
+}

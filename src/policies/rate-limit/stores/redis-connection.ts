@@ -1,0 +1,121 @@
+// Builds the ioredis client for the Redis store from a connection spec, tuned so that no command can wait
+// on a dead or slow Redis: no offline queue (commands fail at once while disconnected), no per-request
+// retries and no resending after a reconnect (a resent take would count twice), a per-command timeout,
+// and a socket timeout that tears down a connection whose replies stopped coming (a half-open TCP
+// connection would otherwise look "ready" for minutes). Reconnection runs in the background with a
+// capped backoff, so the store recovers by itself when Redis is back.
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+
+export interface RedisAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type RedisConnection =
+  | { readonly url: string }
+  | {
+      readonly sentinels: readonly RedisAddress[];
+      readonly name: string;
+      readonly password?: string;
+      readonly db?: number;
+    }
+  | { readonly cluster: readonly RedisAddress[]; readonly password?: string };
+
+export interface ClientTuning {
+  /** Per-command bound (ms). */
+  readonly timeoutMs: number;
+  /** Longest wait between reconnection attempts (ms). */
+  readonly reconnectMaxDelayMs: number;
+  /** A connection with a command pending and no byte received for this long is torn down (ms). */
+  readonly socketTimeoutMs: number;
+}
+
+export type RedisClient = Redis | Cluster;
+
+/** Exponential from 50 ms, capped, with up to 20% jitter so a fleet of gateways does not reconnect in step. */
+export function reconnectDelay(maxMs: number): (attempt: number) => number {
+  return (attempt) => {
+    const base = Math.min(maxMs, 50 * 2 ** Math.min(Math.max(attempt - 1, 0), 20));
+    return Math.round(base * (0.8 + Math.random() * 0.2));
+  };
+}
+
+export function createRedisClient(connection: RedisConnection, tuning: ClientTuning): RedisClient {
+  const retry = reconnectDelay(tuning.reconnectMaxDelayMs);
+  const perConnection = {
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: tuning.timeoutMs,
+    // Calls never wait for a connection attempt (they fail fast), so this only bounds a hung SYN.
+    connectTimeout: Math.max(1000, 10 * tuning.timeoutMs),
+    socketTimeout: tuning.socketTimeoutMs,
+    connectionName: "portcullis-rate-limit",
+  } satisfies RedisOptions;
+
+  if ("cluster" in connection) {
+    const options: ClusterOptions = {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retry,
+      clusterNodeRetryStrategy: retry,
+      slotsRefreshTimeout: Math.max(1000, 10 * tuning.timeoutMs),
+      redisOptions: { ...perConnection, password: connection.password },
+    };
+    return new Cluster(
+      connection.cluster.map(({ host, port }) => ({ host, port })),
+      options,
+    );
+  }
+
+  const common: RedisOptions = { ...perConnection, enableOfflineQueue: false, retryStrategy: retry };
+  if ("sentinels" in connection) {
+    return new Redis({
+      ...common,
+      sentinels: connection.sentinels.map(({ host, port }) => ({ host, port })),
+      name: connection.name,
+      password: connection.password,
+      db: connection.db,
+      sentinelRetryStrategy: retry,
+    });
+  }
+  checkUrl(connection.url);
+  return new Redis(connection.url, common);
+}
+
+/** Refuses a non-Redis URL without echoing it: it may hold a password. */
+function checkUrl(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new TypeError("rate-limit redis: the connection url is not a valid URL");
+  }
+  if (protocol !== "redis:" && protocol !== "rediss:") {
+    throw new TypeError("rate-limit redis: the connection url must start with redis:// or rediss://");
+  }
+}
+
+/**
+ * A short, fixed-vocabulary reason for a client error. ioredis messages can contain addresses and Redis
+ * error texts can echo arguments (limiter keys may embed API keys), so only codes and the error-class word
+ * of a reply (WRONGTYPE, OOM, NOAUTH...) get through.
+ */
+export function failureReason(err: unknown): string {
+  if (!(err instanceof Error)) return "error";
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && /^E[A-Z]{2,20}$/.test(code)) return code;
+  const message = err.message;
+  if (message === "Command timed out") return "timeout";
+  if (message.startsWith("Stream isn't writeable") || message.startsWith("Cluster isn't ready")) {
+    return "not connected";
+  }
+  if (message === "Connection is closed.") return "connection closed";
+  if (message.startsWith("Socket timeout")) return "no reply (socket timeout)";
+  if (message.startsWith("None of startup nodes")) return "no cluster node reachable";
+  if (message.startsWith("All sentinels are unreachable")) return "no sentinel reachable";
+  if (err.name === "MaxRetriesPerRequestError") return "connection lost";
+  if (err.name === "ReplyError") {
+    const word = /^[A-Z][A-Z_]{1,30}\b/.exec(message)?.[0];
+    return word ? `redis ${word}` : "redis error";
+  }
+  return "error";
+}
