@@ -10,7 +10,7 @@ import { type AccessLogFn, createAccessLogger, noopAccessLog } from "./observabi
 import { createLogger, flushLogger, type Logger } from "./observability/logger.ts";
 import { Metrics } from "./observability/metrics.ts";
 import type { RequestContext } from "./pipeline/context.ts";
-import { type LogFn, runWarmUps } from "./pipeline/services.ts";
+import { type CountFn, type LogFn, runWarmUps } from "./pipeline/services.ts";
 import { SharedResources } from "./pipeline/shared-resources.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { createRequestHandler } from "./server/handler.ts";
@@ -25,6 +25,7 @@ interface Shared {
   breakers: BreakerRegistry;
   resources: SharedResources;
   log: LogFn;
+  count: CountFn;
 }
 
 /** How long startup waits for warm-ups (signing keys) before reporting ready anyway. */
@@ -332,7 +333,8 @@ export async function startGateway(opts: StartOptions): Promise<Gateway> {
     metrics?.recordTransition(upstream, target, "breaker", to);
   });
   const log: LogFn = (level, message, fields) => logger?.[level](fields ?? {}, message);
-  const shared: Shared = { health, breakers, resources: new SharedResources(), log };
+  const count: CountFn = (policy, event) => metrics?.recordPolicyEvent(policy, event);
+  const shared: Shared = { health, breakers, resources: new SharedResources(), log, count };
   const compiled = compileLoaded(
     loaded.config,
     pools,

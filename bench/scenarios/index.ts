@@ -1,9 +1,10 @@
 // Every scenario `SCENARIOS=a,b` may name.
 import { jwt, jwtOff } from "./jwt.ts";
 import { plain } from "./plain.ts";
+import { rateLimitLeased, rateLimitMemory, rateLimitRedis } from "./rate-limit.ts";
 import { resilient } from "./resilient.ts";
 import type { Scenario } from "./types.ts";
 
 export const scenarios: ReadonlyMap<string, Scenario> = new Map(
-  [plain, resilient, jwt, jwtOff].map((s) => [s.name, s]),
+  [plain, resilient, jwt, jwtOff, rateLimitMemory, rateLimitRedis, rateLimitLeased].map((s) => [s.name, s]),
 );

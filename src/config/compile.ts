@@ -2,7 +2,7 @@
 // the router tables, each route's policy chain, upstream pools, the trusted-proxy matcher.
 import { Consumers } from "../consumers/directory.ts";
 import { buildChain, createPolicy, type PolicyInstance } from "../pipeline/chain.ts";
-import { type LogFn, planServices } from "../pipeline/services.ts";
+import { type CountFn, type LogFn, planServices } from "../pipeline/services.ts";
 import type { SharedResources } from "../pipeline/shared-resources.ts";
 import { PolicyConfigError } from "../pipeline/types.ts";
 import { compileRouterSteps } from "../routing/router.ts";
@@ -29,6 +29,7 @@ export interface SharedState extends SharedUpstreamState {
   /** Policy objects that outlive reloads (key sets, caches). Default: a fresh set per compile. */
   resources?: SharedResources;
   log?: LogFn;
+  count?: CountFn;
 }
 
 let generations = 0;
@@ -50,10 +51,10 @@ export function compilePlanSliced(
 
 function* compileSteps(config: Config, pools: PoolRegistry, shared?: SharedState): Steps<CompileResult> {
   const { consumers, issues } = Consumers.compile(config.consumers);
-  const ps = planServices(consumers, shared?.resources, shared?.log);
-  const policy = (name: string, options: unknown, path: string): PolicyInstance | undefined => {
+  const ps = planServices(consumers, shared?.resources, shared?.log, shared?.count, config.redis);
+  const policy = (name: string, options: unknown, path: string, route?: string): PolicyInstance | undefined => {
     try {
-      return createPolicy(name, options, { path, services: ps.services });
+      return createPolicy(name, options, { path, route, services: ps.services });
     } catch (err) {
       if (err instanceof PolicyConfigError) issues.push({ path: err.path, message: err.message });
       else issues.push({ path, message: (err as Error).message });
@@ -118,7 +119,7 @@ function* compileSteps(config: Config, pools: PoolRegistry, shared?: SharedState
     // A route's policy replaces the global policy of the same name (route over global).
     const instances = new Map(globals);
     for (const [name, options] of Object.entries(route.policies ?? {})) {
-      const p = policy(name, options, `/routes/${index}/policies/${name}`);
+      const p = policy(name, options, `/routes/${index}/policies/${name}`, route.name);
       if (p) instances.set(name, p);
     }
     let fallback: CompiledRoute["fallback"];

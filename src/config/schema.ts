@@ -378,6 +378,40 @@ export const routeSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const HostPort = Type.Object(
+  { host: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 1, maximum: 65535 }) },
+  { additionalProperties: false },
+);
+
+export const redisSchema = Type.Object(
+  {
+    url: Type.Optional(
+      Type.String({
+        pattern: "^rediss?://",
+        description: "redis://[user:password@]host:port[/db]; rediss:// for TLS.",
+      }),
+    ),
+    sentinels: Type.Optional(Type.Array(HostPort, { minItems: 1, description: "Sentinel addresses." })),
+    name: Type.Optional(Type.String({ minLength: 1, description: "The Sentinel master name." })),
+    cluster: Type.Optional(Type.Array(HostPort, { minItems: 1, description: "Redis Cluster seed nodes." })),
+    password: Type.Optional(Type.String({ description: "Use ${ENV_VAR}; never logged." })),
+    prefix: Type.Optional(
+      Type.String({ pattern: "^[A-Za-z0-9:._-]{0,64}$", description: 'Key prefix (default "portcullis:").' }),
+    ),
+    timeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description: "Longest any request waits on Redis (default 50).",
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "The Redis shared by policies that keep state across gateways.",
+  },
+);
+
 export const configSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -418,6 +452,7 @@ export const configSchema = Type.Object(
     upstreams: Type.Array(upstreamSchema, { minItems: 1 }),
     routes: Type.Array(routeSchema),
     policies: Type.Optional(policiesSchema),
+    redis: Type.Optional(redisSchema),
     consumers: Type.Optional(
       Type.Array(consumerSchema, {
         description: "Named identities for authentication and per-consumer policies.",

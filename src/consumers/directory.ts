@@ -62,6 +62,10 @@ export class Consumers implements ConsumerDirectory {
     return this.#byName.size;
   }
 
+  all(): readonly Consumer[] {
+    return [...this.#byName.values()];
+  }
+
   byName(name: string): Consumer | undefined {
     return this.#byName.get(name);
   }

@@ -90,6 +90,14 @@ export const ERROR_CODES = {
     flag: "UAEX",
     retryable: true,
   },
+  RATE_LIMITED: { status: 429, title: "Too many requests", flag: "RL", retryable: true },
+  QUOTA_EXCEEDED: { status: 429, title: "Quota exhausted for this period", flag: "RL", retryable: true },
+  RATE_LIMIT_UNAVAILABLE: {
+    status: 503,
+    title: "Rate-limit store unavailable",
+    flag: "RLSE",
+    retryable: true,
+  },
   NO_ROUTE: { status: 404, title: "No route matches the request", flag: "NR", retryable: false },
   METHOD_NOT_ALLOWED: {
     status: 405,

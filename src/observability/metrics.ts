@@ -51,6 +51,7 @@ export class Metrics {
   private readonly openConnections: GaugeFamily;
   private readonly upstreamErrors: CounterFamily;
   private readonly transitions: CounterFamily;
+  private readonly policyEvents: CounterFamily;
   private readonly reloadSuccess: CounterChild;
   private readonly reloadFailure: CounterChild;
   private readonly lastReloadSuccess: GaugeChild;
@@ -93,6 +94,11 @@ export class Metrics {
       name: "portcullis_upstream_transitions_total",
       help: "Target state changes: check is active, passive (outlier ejection) or breaker; to is the new state.",
       labelNames: ["upstream", "target", "check", "to"],
+    }).registerIn(r);
+    this.policyEvents = new CounterFamily({
+      name: "portcullis_policy_events_total",
+      help: "Events policies count, e.g. a rate-limit store failing over to the local limiter.",
+      labelNames: ["policy", "event"],
     }).registerIn(r);
     const reloads = new CounterFamily({
       name: "portcullis_config_reloads_total",
@@ -153,6 +159,11 @@ export class Metrics {
   }
 
   /** Health and breaker transitions are rare: the child is looked up by name each time. */
+  /** Something a policy wants operators to see counted (a store failing over, say). */
+  recordPolicyEvent(policy: string, event: string): void {
+    this.policyEvents.child(policy, event).inc();
+  }
+
   recordTransition(upstream: string, target: string, check: string, to: string): void {
     this.transitions.child(upstream, target, check, to).inc();
   }

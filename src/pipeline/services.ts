@@ -2,7 +2,7 @@
 // resources it holds (released with the plan) and the warm-ups to run before it serves.
 import type { Consumers } from "../consumers/directory.ts";
 import { SharedResources } from "./shared-resources.ts";
-import type { Closable, PolicyServices } from "./types.ts";
+import type { Closable, PolicyServices, RedisSettings } from "./types.ts";
 
 export type LogFn = (
   level: "info" | "warn" | "error",
@@ -23,7 +23,15 @@ export interface PlanServices {
   readonly resources: SharedResources;
 }
 
-export function planServices(consumers: Consumers, resources = new SharedResources(), log: LogFn = () => {}) {
+export type CountFn = (policy: string, event: string) => void;
+
+export function planServices(
+  consumers: Consumers,
+  resources = new SharedResources(),
+  log: LogFn = () => {},
+  count: CountFn = () => {},
+  redis?: RedisSettings,
+) {
   const held: string[] = [];
   const warmUps: WarmUp[] = [];
   // Warm-ups registered right after a shared() call belong to that resource (run once for all plans).
@@ -40,6 +48,8 @@ export function planServices(consumers: Consumers, resources = new SharedResourc
       warmUps.push({ name, run: () => resources.warmOnce(key, name, task) });
     },
     log,
+    count,
+    redis,
   };
   return { services, held, warmUps, resources } satisfies PlanServices;
 }

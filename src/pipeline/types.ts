@@ -133,6 +133,8 @@ export interface PolicyHooks {
 export interface PolicyContext {
   /** Where the options sit in the config, e.g. "/routes/3/policies/cors", for error messages. */
   readonly path: string;
+  /** The route's name for a route's policy; undefined for a global one. */
+  readonly route?: string;
   readonly services: PolicyServices;
 }
 
@@ -159,6 +161,24 @@ export interface PolicyServices {
   warmUp(name: string, task: () => Promise<void>): void;
   /** Structured events for the gateway log (never secrets). */
   log(level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>): void;
+  /** Counts an event in `portcullis_policy_events_total{policy, event}`. */
+  count(policy: string, event: string): void;
+  /** The config's top-level `redis` section, for policies with shared state (rate limits, cache). */
+  readonly redis: RedisSettings | undefined;
+}
+
+export interface RedisSettings {
+  /** redis://[user:password@]host:port[/db], or rediss:// for TLS. */
+  readonly url?: string;
+  readonly sentinels?: readonly { readonly host: string; readonly port: number }[];
+  /** The Sentinel master name. */
+  readonly name?: string;
+  readonly cluster?: readonly { readonly host: string; readonly port: number }[];
+  readonly password?: string;
+  /** Prepended to every key (default "portcullis:"). */
+  readonly prefix?: string;
+  /** No request waits on Redis longer than this (default 50). */
+  readonly timeoutMs?: number;
 }
 
 export type BasicResult = Consumer | undefined | "busy";
@@ -177,6 +197,8 @@ export interface ConsumerDirectory {
   bySubject(issuer: string, subject: string): Consumer | undefined;
   /** A consumer mapped from a client certificate's subject or SAN (`credentials.mtls`). */
   byCertificate(cert: ClientCertificate): Consumer | undefined;
+  /** Every consumer, in config order (for policies that check their settings at load). */
+  all(): readonly Consumer[];
 }
 
 export interface PolicyDefinition<Options = unknown> {

@@ -57,7 +57,7 @@ for (const [name, def] of Object.entries(POLICIES)) {
       test(`example ${i + 1} is ${refused ? "refused" : "accepted"}`, () => {
         const doc = parse(block);
         const all = optionsIn(doc, name);
-        // An example may declare the consumers its policy names.
+        // An example may declare the consumers its policy names and the Redis it uses.
         const consumers = Consumers.compile(doc.consumers as ConsumerConfig[] | undefined).consumers;
         assert.equal(all.length, 1, "one policy entry per example");
         const options = all[0];
@@ -65,7 +65,7 @@ for (const [name, def] of Object.entries(POLICIES)) {
         const create = () =>
           (def.create as (o: unknown, c: PolicyContext) => unknown)(
             options,
-            policyContext("/x", fakeServices({ consumers })),
+            policyContext("/x", fakeServices({ consumers, redis: doc.redis })),
           );
         if (refused) assert.throws(create, PolicyConfigError);
         else assert.doesNotThrow(create);

@@ -4,6 +4,7 @@ import { authenticatePolicy } from "./authenticate/index.ts";
 import { authorizePolicy } from "./authorize/index.ts";
 import { corsPolicy } from "./cors/index.ts";
 import { headersPolicy } from "./headers/index.ts";
+import { rateLimitPolicy } from "./rate-limit/index.ts";
 import type { PolicyTable } from "./registry.ts";
 import { validatePolicy } from "./validate/index.ts";
 
@@ -13,5 +14,6 @@ export const POLICIES = {
   access: accessPolicy,
   authenticate: authenticatePolicy,
   authorize: authorizePolicy,
+  rateLimit: rateLimitPolicy,
   validate: validatePolicy,
 } satisfies PolicyTable;

@@ -7,6 +7,7 @@ import { authenticateSchema } from "./authenticate/schema.ts";
 import { authorizeSchema } from "./authorize/schema.ts";
 import { corsSchema } from "./cors/schema.ts";
 import { headersSchema } from "./headers/schema.ts";
+import { rateLimitSchema } from "./rate-limit/schema.ts";
 import { validateSchema } from "./validate/schema.ts";
 
 export const policiesSchema = Type.Object(
@@ -16,6 +17,7 @@ export const policiesSchema = Type.Object(
     access: Type.Optional(accessSchema),
     authenticate: Type.Optional(authenticateSchema),
     authorize: Type.Optional(authorizeSchema),
+    rateLimit: Type.Optional(rateLimitSchema),
     validate: Type.Optional(validateSchema),
   },
   { additionalProperties: false, description: "Policies by name; a route's entry replaces the global one." },

@@ -56,6 +56,7 @@ const NO_CONSUMERS: ConsumerDirectory = {
   verifyBasic: () => undefined,
   bySubject: () => undefined,
   byCertificate: () => undefined,
+  all: () => [],
 };
 
 /** Services for a policy factory outside a gateway: shared objects are per call, warm-ups are collected. */
@@ -78,6 +79,8 @@ export function fakeServices(partial: Partial<PolicyServices> = {}): PolicyServi
     },
     warmUp: (name, task) => void warmUps.push({ name, task }),
     log: (level, message, fields) => void logged.push({ level, message, fields }),
+    count: () => {},
+    redis: undefined,
     ...partial,
     warmUps,
     logged,
