@@ -52,7 +52,12 @@ export function compilePlanSliced(
 function* compileSteps(config: Config, pools: PoolRegistry, shared?: SharedState): Steps<CompileResult> {
   const { consumers, issues } = Consumers.compile(config.consumers);
   const ps = planServices(consumers, shared?.resources, shared?.log, shared?.count, config.redis);
-  const policy = (name: string, options: unknown, path: string, route?: string): PolicyInstance | undefined => {
+  const policy = (
+    name: string,
+    options: unknown,
+    path: string,
+    route?: string,
+  ): PolicyInstance | undefined => {
     try {
       return createPolicy(name, options, { path, route, services: ps.services });
     } catch (err) {
