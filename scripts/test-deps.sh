@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# System tools the tests use besides npm packages: openssl (test certificates) and promtool (checks the
-# Prometheus exposition). Installs what is missing with apt when it can; runs before `npm test`.
+# System tools the tests use besides npm packages: openssl (test certificates), promtool (checks the
+# Prometheus exposition) and redis-server (private Cluster and Sentinel instances for the Redis store's
+# topology tests; the shared Redis at 127.0.0.1:6379 is the machine's). Installs what is missing with apt when it can; runs before `npm test`.
 set -euo pipefail
 missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v redis-server >/dev/null || missing+=(redis-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "test-deps: please install ${missing[*]} (Debian packages); the tests need them" >&2
