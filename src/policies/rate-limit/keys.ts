@@ -32,12 +32,13 @@ function claimValue(req: RequestView, name: string): string {
  */
 export function compileKey(parts: readonly KeyPart[]): KeyFn {
   const fns = parts.map((p): ((req: RequestView) => string) => {
-    if (p === "clientIp") return (req) => req.clientIp;
+    // Encoded too: behind a trusted proxy the address comes from X-Forwarded-For text.
+    if (p === "clientIp") return (req) => clean(req.clientIp);
     if (p === "route") return (req) => clean(req.routeName);
     if (p === "consumer") {
       return (req) => {
         const c = req.identity?.consumer;
-        return c === undefined ? `ip:${req.clientIp}` : `c:${clean(c.id)}`;
+        return c === undefined ? `ip:${clean(req.clientIp)}` : `c:${clean(c.id)}`;
       };
     }
     if ("header" in p) {
