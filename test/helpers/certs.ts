@@ -15,32 +15,39 @@ export interface TestPki {
   caPath: string;
   ca: Buffer;
   leaf(name: string, names: string[]): Leaf;
+  /** A self-signed certificate with this CN: same subject as a real one, but no chain to the CA. */
+  selfSigned(name: string, cn: string): Leaf;
 }
 
 export function createPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-pki-"));
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run(
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=Portcullis Test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  );
+  const selfSigned = (name: string, cn: string): Leaf => {
+    run(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.pem`,
+    );
+    return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+  };
+  selfSigned("ca", "Portcullis Test CA");
   return {
     dir,
     caPath: join(dir, "ca.pem"),
     ca: readFileSync(join(dir, "ca.pem")),
+    selfSigned,
     leaf(name, names) {
       writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\n`);
       run(

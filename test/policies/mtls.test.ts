@@ -1,11 +1,9 @@
 // Client certificates: a TLS listener asks for them (tls.clientAuth), the authenticate policy's mtls
 // method maps a verified certificate's subject or SAN to a consumer; HTTP/1.1 and HTTP/2 alike.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import https from "node:https";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createPki, type TestPki } from "../helpers/certs.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
@@ -116,29 +114,7 @@ test("optional mode: no certificate, an unknown one, or one from another CA is 4
   const stranger = pki.leaf("stranger", ["stranger.internal"]);
   assert.equal((await get(gw.port, "/mtls", stranger)).status, 401);
   // Self-signed with svc-a's subject: not verified by the client CA, so never trusted.
-  const dir = pki.dir;
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=svc-a.internal",
-      "-keyout",
-      "forged.key",
-      "-out",
-      "forged.pem",
-    ],
-    { cwd: dir, stdio: "pipe" },
-  );
-  const forged = { cert: join(dir, "forged.pem"), key: join(dir, "forged.key") };
+  const forged = pki.selfSigned("forged", "svc-a.internal");
   assert.equal((await get(gw.port, "/mtls", forged)).status, 401);
 });
 
