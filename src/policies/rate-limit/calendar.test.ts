@@ -25,6 +25,15 @@ test("a DST change day is 23 or 25 hours long", () => {
   assert.equal(fall.endMs, Date.UTC(2026, 9, 25, 23));
 });
 
+test("where DST skips midnight, the day ends at the first instant of the next (01:00 local)", () => {
+  // America/Santiago, 8 September 2024: clocks jump from 24:00 to 01:00 (UTC-4 → UTC-3).
+  const p = periodOf(Date.UTC(2024, 8, 8, 3, 30), "day", "America/Santiago"); // 23:30 local on the 7th
+  assert.equal(p.id, "2024-09-07");
+  assert.equal(p.endMs, Date.UTC(2024, 8, 8, 4)); // 01:00 local (UTC-3)
+  assert.equal(periodOf(p.endMs, "day", "America/Santiago").id, "2024-09-08");
+  assert.equal(periodOf(p.endMs - 1, "day", "America/Santiago").id, "2024-09-07");
+});
+
 test("time zone names are checked", () => {
   assert.equal(isTimeZone("Europe/Paris"), true);
   assert.equal(isTimeZone("Mars/Olympus"), false);

@@ -45,16 +45,26 @@ function local(ms: number, tz: string): Local {
   return { y: parts.year, m: parts.month, d: parts.day, h: parts.hour, min: parts.minute, s: parts.second };
 }
 
-/** The UTC instant of a local wall-clock time in `tz` (the first one, if DST makes it ambiguous). */
-function instant(y: number, m: number, d: number, tz: string): number {
-  const guess = Date.UTC(y, m - 1, d);
-  // Two corrections converge for every real zone (offsets change by at most a few hours).
-  let t = guess;
+/**
+ * The first UTC instant whose local date in `tz` is y-m-d: local midnight, or later where DST skips
+ * midnight (America/Santiago, Asia/Beirut...).
+ */
+function startOfDay(y: number, m: number, d: number, tz: string): number {
+  const target = Date.UTC(y, m - 1, d);
+  const dateOf = (t: number) => {
+    const l = local(t, tz);
+    return Date.UTC(l.y, l.m - 1, l.d);
+  };
+  // Two offset corrections land within an hour or two of the boundary for every real zone...
+  let t = target;
   for (let i = 0; i < 2; i++) {
     const l = local(t, tz);
-    const asUtc = Date.UTC(l.y, l.m - 1, l.d, l.h, l.min, l.s);
-    t += guess - asUtc;
+    t += target - Date.UTC(l.y, l.m - 1, l.d, l.h, l.min, l.s);
   }
+  // ...then walk to the exact first minute of the day (offsets are whole minutes).
+  const MIN = 60_000;
+  for (let i = 0; i < 240 && dateOf(t) < target; i++) t += MIN;
+  for (let i = 0; i < 240 && dateOf(t - MIN) >= target; i++) t -= MIN;
   return t;
 }
 
@@ -64,16 +74,28 @@ export interface Period {
   readonly endMs: number;
 }
 
+const recent = new Map<string, Period & { fromMs: number }>();
+
+/** The period `nowMs` falls in; remembered until it ends, so a request costs a map lookup. */
 export function periodOf(nowMs: number, period: "day" | "month", tz: string): Period {
+  const memo = `${period}|${tz}`;
+  const hit = recent.get(memo);
+  if (hit !== undefined && hit.fromMs <= nowMs && nowMs < hit.endMs) return { id: hit.id, endMs: hit.endMs };
+  const p = computePeriod(nowMs, period, tz);
+  recent.set(memo, { ...p, fromMs: nowMs });
+  return p;
+}
+
+function computePeriod(nowMs: number, period: "day" | "month", tz: string): Period {
   const l = local(nowMs, tz);
   const pad = (n: number) => String(n).padStart(2, "0");
   if (period === "day") {
     const next = new Date(Date.UTC(l.y, l.m - 1, l.d + 1));
     return {
       id: `${l.y}-${pad(l.m)}-${pad(l.d)}`,
-      endMs: instant(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), tz),
+      endMs: startOfDay(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), tz),
     };
   }
   const nextMonth = l.m === 12 ? { y: l.y + 1, m: 1 } : { y: l.y, m: l.m + 1 };
-  return { id: `${l.y}-${pad(l.m)}`, endMs: instant(nextMonth.y, nextMonth.m, 1, tz) };
+  return { id: `${l.y}-${pad(l.m)}`, endMs: startOfDay(nextMonth.y, nextMonth.m, 1, tz) };
 }

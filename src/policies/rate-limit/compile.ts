@@ -98,6 +98,15 @@ export function compileRateLimit(
         `rate-limit settings: ${first?.message ?? "invalid"}`,
       );
     }
+    for (const [name, value] of Object.entries(raw.limits ?? {})) {
+      const l = limits.find((x) => x.name === name);
+      if (l?.spec.kind === "sliding-window" && value > MAX_LOG) {
+        throw new PolicyConfigError(
+          `/consumers/${i}/settings/rateLimit/limits/${name}`,
+          `"${name}" is a sliding window, which logs every admission: at most ${MAX_LOG}`,
+        );
+      }
+    }
     overrides.set(c, raw);
   });
   return { limits, quotas, overrides };

@@ -54,6 +54,7 @@ export class GuardedStore {
   };
 
   #fallback<T>(err: unknown, local: (s: LimiterStore) => T | Promise<T>): T | Promise<T> {
+    const reason = err instanceof Error ? err.message : String(err);
     this.#services.count(
       "rateLimit",
       this.#local === undefined ? "store-failed-closed" : "store-failed-open",
@@ -62,11 +63,11 @@ export class GuardedStore {
       this.#down = true;
       this.#services.log("warn", "rate-limit store unavailable", {
         store: this.#primary.name,
-        reason: (err as Error).message,
+        reason,
         failureMode: this.#local === undefined ? "closed" : "open",
       });
     }
-    if (this.#local === undefined) throw new StoreDown((err as Error).message);
+    if (this.#local === undefined) throw new StoreDown(reason);
     return local(this.#local);
   }
 }

@@ -46,10 +46,12 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
     }
     const failOpen = options.failureMode !== "closed";
     const store = new GuardedStore(primary, primary === local || !failOpen ? undefined : local, services);
-    const leases =
+    const terms =
       options.lease === undefined
         ? undefined
-        : new Leases(store, options.lease.size, options.lease.ttlMs ?? 1000);
+        : { size: options.lease.size, ttlMs: options.lease.ttlMs ?? 1000 };
+    // Shared by every plan, so a reload does not open a second set of leases on the same keys.
+    const leases = terms === undefined ? undefined : services.shared("rate-limit leases", () => new Leases());
     const headers = options.headers !== false;
     const policyHeader = policyField([
       ...compiled.limits.map((l) => ({ name: l.name, quota: l.spec.limit, windowSec: l.windowSec })),
@@ -89,10 +91,13 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
         const pending: (Outcome | Promise<Outcome>)[] = [];
         try {
           for (const l of compiled.limits) {
-            const limit = override?.limits?.[l.name];
+            const limit = own(override?.limits, l.name);
             const spec = limit === undefined ? l.spec : withLimit(l.spec, limit);
             const key = `rl:{${scope}|${l.name}|${l.key(req)}}`;
-            const d = leases !== undefined ? leases.take(key, spec) : store.take(key, spec, 1);
+            const d =
+              leases !== undefined && terms !== undefined
+                ? leases.take(store, key, spec, terms)
+                : store.take(key, spec, 1);
             pending.push(
               d instanceof Promise ? d.then((x) => outcome(l.name, x, false)) : outcome(l.name, d, false),
             );
@@ -100,7 +105,7 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
           const now = Date.now();
           for (const q of compiled.quotas) {
             const p = periodOf(now, q.period, q.timeZone);
-            const limit = override?.quotas?.[q.name] ?? q.limit;
+            const limit = own(override?.quotas, q.name) ?? q.limit;
             const d = store.quota(`q:{${scope}|${q.name}|${q.key(req)}|${p.id}}`, limit, p.endMs, 1);
             pending.push(
               d instanceof Promise ? d.then((x) => outcome(q.name, x, true)) : outcome(q.name, d, true),
@@ -121,6 +126,11 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
     };
   },
 };
+
+/** A consumer's override by name; own properties only (a limit named "constructor" is just a name). */
+function own(record: Readonly<Record<string, number>> | undefined, name: string): number | undefined {
+  return record !== undefined && Object.hasOwn(record, name) ? record[name] : undefined;
+}
 
 function outcome(name: string, decision: Decision, quota: boolean): Outcome {
   return { name, decision, quota };

@@ -10,7 +10,8 @@ const MAX_PART = 128;
 
 function clean(v: string): string {
   const enc = encodeURIComponent(v.toWellFormed());
-  return enc.length <= MAX_PART ? enc : `~${createHash("sha256").update(enc).digest("base64url")}`;
+  // "%~" cannot come out of encodeURIComponent, so a sent value can never pose as a hashed one.
+  return enc.length <= MAX_PART ? enc : `%~${createHash("sha256").update(enc).digest("base64url")}`;
 }
 
 function headerValue(req: RequestView, name: string): string {
