@@ -28,6 +28,8 @@ export interface ClientTuning {
   readonly reconnectMaxDelayMs: number;
   /** A connection with a command pending and no byte received for this long is torn down (ms). */
   readonly socketTimeoutMs: number;
+  /** CLIENT SETNAME, so each store's connections can be told apart (default "portcullis-rate-limit"). */
+  readonly connectionName?: string;
 }
 
 export type RedisClient = Redis | Cluster;
@@ -49,7 +51,7 @@ export function createRedisClient(connection: RedisConnection, tuning: ClientTun
     // Calls never wait for a connection attempt (they fail fast), so this only bounds a hung SYN.
     connectTimeout: Math.max(1000, 10 * tuning.timeoutMs),
     socketTimeout: tuning.socketTimeoutMs,
-    connectionName: "portcullis-rate-limit",
+    connectionName: tuning.connectionName ?? "portcullis-rate-limit",
   } satisfies RedisOptions;
 
   if ("cluster" in connection) {
@@ -77,20 +79,20 @@ export function createRedisClient(connection: RedisConnection, tuning: ClientTun
       sentinelRetryStrategy: retry,
     });
   }
-  checkUrl(connection.url);
+  checkUrl(connection.url, (tuning.connectionName ?? "portcullis-rate-limit").replace(/^portcullis-/, ""));
   return new Redis(connection.url, common);
 }
 
 /** Refuses a non-Redis URL without echoing it: it may hold a password. */
-function checkUrl(url: string): void {
+function checkUrl(url: string, store: string): void {
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
   } catch {
-    throw new TypeError("rate-limit redis: the connection url is not a valid URL");
+    throw new TypeError(`${store} redis: the connection url is not a valid URL`);
   }
   if (protocol !== "redis:" && protocol !== "rediss:") {
-    throw new TypeError("rate-limit redis: the connection url must start with redis:// or rediss://");
+    throw new TypeError(`${store} redis: the connection url must start with redis:// or rediss://`);
   }
 }
 
