@@ -19,6 +19,7 @@ import {
   failureReason,
   type RedisClient,
   type RedisConnection,
+  waitForReady,
 } from "../../rate-limit/stores/redis-connection.ts";
 import { type CacheStore, checkTtl, type EntryMeta, entryBytes, type StoredEntry } from "./types.ts";
 
@@ -94,19 +95,7 @@ export class RedisCacheStore implements CacheStore {
 
   /** Waits (at most `waitMs`) for a usable connection, e.g. during startup; true when there is one. */
   ready(waitMs = 5000): Promise<boolean> {
-    if (this.client.status === "ready") return Promise.resolve(true);
-    if (this.closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.client.off("ready", onReady);
-        resolve(false);
-      }, waitMs);
-      this.client.once("ready", onReady);
-    });
+    return this.closed ? Promise.resolve(false) : waitForReady(this.client, waitMs);
   }
 
   get(key: string): Promise<StoredEntry | undefined> {

@@ -121,3 +121,19 @@ export function failureReason(err: unknown): string {
   }
   return "error";
 }
+
+/** Waits (at most `waitMs`) for the client to be ready; true when it is. */
+export function waitForReady(client: RedisClient, waitMs: number): Promise<boolean> {
+  if (client.status === "ready") return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      client.off("ready", onReady);
+      resolve(false);
+    }, waitMs);
+    client.once("ready", onReady);
+  });
+}

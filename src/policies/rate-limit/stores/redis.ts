@@ -9,6 +9,7 @@ import {
   failureReason,
   type RedisClient,
   type RedisConnection,
+  waitForReady,
 } from "./redis-connection.ts";
 import { SCRIPTS, type ScriptName } from "./redis-scripts.ts";
 import type { Decision, LimiterStore, LimitSpec, QuotaDecision } from "./types.ts";
@@ -98,19 +99,7 @@ export class RedisStore implements LimiterStore {
 
   /** Waits (at most `waitMs`) for a usable connection, e.g. during startup; true when there is one. */
   ready(waitMs = 5000): Promise<boolean> {
-    if (this.client.status === "ready") return Promise.resolve(true);
-    if (this.closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.client.off("ready", onReady);
-        resolve(false);
-      }, waitMs);
-      this.client.once("ready", onReady);
-    });
+    return this.closed ? Promise.resolve(false) : waitForReady(this.client, waitMs);
   }
 
   async take(key: string, spec: LimitSpec, cost: number): Promise<Decision> {
