@@ -210,6 +210,8 @@ export class Gateway {
   #done(ctx: RequestContext, plan: RuntimePlan): void {
     this.#active--;
     this.store.done(plan);
+    // A copy asked for but never completed (local reply, error, client gone): the policy still hears.
+    ctx.settleCapture(undefined);
     if (ctx.fault !== undefined) {
       this.logger.error({ err: ctx.fault, route: ctx.routeName, requestId: ctx.id }, "a policy failed");
     }

@@ -7,7 +7,7 @@ import type { Limits } from "../config/defaults.ts";
 import type { ErrorCode } from "../errors/codes.ts";
 import { readClientCertificate } from "../server/client-certificate.ts";
 import { readWholeBody } from "../server/read-body.ts";
-import type { ClientCertificate, HeaderBag, Identity, RequestView } from "./types.ts";
+import type { CapturedResponse, ClientCertificate, HeaderBag, Identity, RequestView } from "./types.ts";
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -61,6 +61,9 @@ export class RequestContext implements RequestView {
   continued = false;
   /** A policy's unexpected error (the client got a 500); logged when the request is done. */
   fault: unknown = undefined;
+  /** captureResponse(): the size cap and the callback, until settled. */
+  captureMax = 0;
+  captureDone: ((response: CapturedResponse | undefined) => void) | undefined = undefined;
 
   constructor(
     id: string,
@@ -85,5 +88,18 @@ export class RequestContext implements RequestView {
 
   readBody(limit?: number): Promise<Buffer> {
     return readWholeBody(this, limit);
+  }
+
+  captureResponse(maxBytes: number, done: (response: CapturedResponse | undefined) => void): void {
+    this.captureMax = maxBytes;
+    this.captureDone = done;
+  }
+
+  /** Hands the copy (or undefined) to the policy that asked; later calls do nothing. */
+  settleCapture(response: CapturedResponse | undefined): void {
+    const done = this.captureDone;
+    if (done === undefined) return;
+    this.captureDone = undefined;
+    done(response);
   }
 }

@@ -112,6 +112,20 @@ export interface RequestView {
    * returns the same buffer.
    */
   readBody(limit?: number): Promise<Buffer>;
+  /**
+   * Asks for a copy of the upstream's response: status, headers as the upstream sent them (hop-by-hop
+   * ones removed, before any response policy changed them) and the whole body. `done` is called exactly
+   * once: with the copy when the body ended and was at most `maxBytes`, or with undefined when it was
+   * larger (it streamed through, never buffered whole), failed, or no upstream answered (a local reply).
+   * Call it from onRequest. For the response cache.
+   */
+  captureResponse(maxBytes: number, done: (response: CapturedResponse | undefined) => void): void;
+}
+
+export interface CapturedResponse {
+  readonly status: number;
+  readonly headers: HeaderBag;
+  readonly body: Buffer;
 }
 
 /** What a policy sees of the response before its head is written. */

@@ -38,6 +38,7 @@ export function fakeRequest(partial: Partial<FakeRequest> = {}): FakeRequest {
     identity: undefined,
     clientCertificate: undefined,
     readBody: () => Promise.resolve(Buffer.alloc(0)),
+    captureResponse: (_max, done) => done(undefined),
     ...partial,
     headers,
     upstreamHeaders: partial.upstreamHeaders ? lowerKeys(partial.upstreamHeaders) : { ...headers },

@@ -58,6 +58,9 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   readonly #target: Target;
   readonly #permit: number;
   #controller: Dispatcher.DispatchController | undefined = undefined;
+  /** The copy a policy asked for (captureResponse); chunks undefined once the body outgrew the cap. */
+  #capture: { status: number; headers: HeaderBag; chunks: Buffer[] | undefined; bytes: number } | undefined =
+    undefined;
   #done = false;
   #released = false;
   #retrying = false;
@@ -130,6 +133,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       return;
     }
     const headers = filterResponseHeaders(upstreamHeaders);
+    if (ctx.captureDone !== undefined)
+      this.#capture = { status, headers: { ...headers }, chunks: [], bytes: 0 };
     headers["x-request-id"] = ctx.id;
     const view = { status, headers, local: false };
     runResponseHooks(this.#chain, ctx, view);
@@ -148,6 +153,13 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#retrying) return;
     this.#ctx.bytesOut += chunk.length;
+    const capture = this.#capture;
+    if (capture?.chunks !== undefined) {
+      capture.bytes += chunk.length;
+      // Over the cap: drop what was kept and let the rest stream through uncopied.
+      if (capture.bytes > this.#ctx.captureMax) capture.chunks = undefined;
+      else capture.chunks.push(chunk);
+    }
     if (!out(this.#res).write(chunk)) {
       controller.pause();
       this.#res.once("drain", this.#onDrain);
@@ -157,6 +169,19 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.#done = true;
     this.#release();
+    const capture = this.#capture;
+    if (capture !== undefined) {
+      this.#capture = undefined;
+      this.#ctx.settleCapture(
+        capture.chunks === undefined
+          ? undefined
+          : {
+              status: capture.status,
+              headers: capture.headers,
+              body: Buffer.concat(capture.chunks, capture.bytes),
+            },
+      );
+    }
     // Trailers are dropped: HTTP/1.1 clients rarely ask for them (TE: trailers) and gRPC has its own path.
     this.#res.end();
   }
