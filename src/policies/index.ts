@@ -2,6 +2,7 @@
 import { accessPolicy } from "./access/index.ts";
 import { authenticatePolicy } from "./authenticate/index.ts";
 import { authorizePolicy } from "./authorize/index.ts";
+import { cachePolicy } from "./cache/index.ts";
 import { corsPolicy } from "./cors/index.ts";
 import { headersPolicy } from "./headers/index.ts";
 import { rateLimitPolicy } from "./rate-limit/index.ts";
@@ -15,5 +16,6 @@ export const POLICIES = {
   authenticate: authenticatePolicy,
   authorize: authorizePolicy,
   rateLimit: rateLimitPolicy,
+  cache: cachePolicy,
   validate: validatePolicy,
 } satisfies PolicyTable;

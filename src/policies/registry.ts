@@ -5,6 +5,7 @@ import type { PolicyDefinition } from "../pipeline/types.ts";
 import { accessSchema } from "./access/schema.ts";
 import { authenticateSchema } from "./authenticate/schema.ts";
 import { authorizeSchema } from "./authorize/schema.ts";
+import { cacheSchema } from "./cache/schema.ts";
 import { corsSchema } from "./cors/schema.ts";
 import { headersSchema } from "./headers/schema.ts";
 import { rateLimitSchema } from "./rate-limit/schema.ts";
@@ -18,6 +19,7 @@ export const policiesSchema = Type.Object(
     authenticate: Type.Optional(authenticateSchema),
     authorize: Type.Optional(authorizeSchema),
     rateLimit: Type.Optional(rateLimitSchema),
+    cache: Type.Optional(cacheSchema),
     validate: Type.Optional(validateSchema),
   },
   { additionalProperties: false, description: "Policies by name; a route's entry replaces the global one." },

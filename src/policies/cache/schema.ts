@@ -1,0 +1,52 @@
+import Type, { type Static } from "typebox";
+
+const HeaderName = Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
+
+export const cacheSchema = Type.Object(
+  {
+    maxObjectBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64 * 1024 * 1024,
+        description: "Largest body stored (default 1 MiB); larger ones stream through.",
+      }),
+    ),
+    memoryBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1024,
+        description: "Memory store size (default 64 MiB), shared by every route of the gateway.",
+      }),
+    ),
+    key: Type.Optional(
+      Type.Object(
+        {
+          query: Type.Optional(
+            Type.Union(
+              [Type.Literal("all"), Type.Literal("none"), Type.Array(Type.String({ minLength: 1 }))],
+              {
+                description: "Query parameters in the key: all (default, sorted), none, or these names.",
+              },
+            ),
+          ),
+          headers: Type.Optional(Type.Array(HeaderName, { description: "Request headers in the key." })),
+          consumer: Type.Optional(
+            Type.Boolean({
+              description: "Key per consumer: then credentialed responses may be stored for their consumer.",
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    tagHeader: Type.Optional({
+      ...HeaderName,
+      description: "Response header listing purge tags (default Surrogate-Key).",
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: "An RFC 9111 shared cache for GET responses (work in progress, see docs).",
+  },
+);
+
+export type CacheOptions = Static<typeof cacheSchema>;

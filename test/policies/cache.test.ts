@@ -1,0 +1,154 @@
+// The cache policy's first cut through a real gateway and origin: fresh responses are served from the
+// cache with Age and Cache-Status; what must not be stored is not; Vary splits variants; credentialed
+// responses are never served to another client unless the response allows it; unsafe methods
+// invalidate (RFC 9111 §4.4); bodies over the cap stream through uncached.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { hashApiKey } from "../../src/consumers/hash.ts";
+import { baseConfig, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { startUpstream, type TestUpstream } from "../helpers/upstream.ts";
+
+const ALICE = "pk_alice_0123456789abcdefghijklmnopqrstuvwxyz";
+const BOB = "pk_bob_0123456789abcdefghijklmnopqrstuvwxyzab";
+
+let origin: TestUpstream;
+let gw: TestGateway;
+let counter = 0;
+
+async function get(path: string, headers: Record<string, string> = {}, method = "GET") {
+  const res = await fetch(`${gw.url}${path}`, { method, headers });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+const originCalls = (path: string) => origin.seen.filter((s) => s.url === path).length;
+
+before(async () => {
+  origin = await startUpstream((req, res) => {
+    counter++;
+    const url = req.url ?? "/";
+    const cc: Record<string, string> = {
+      "/fresh": "max-age=60",
+      "/nostore": "no-store",
+      "/private": "private, max-age=60",
+      "/vary": "max-age=60",
+      "/big": "max-age=60",
+      "/mine": "max-age=60",
+      "/public-mine": "public, max-age=60",
+      "/posted": "max-age=60",
+    };
+    const headers: Record<string, string> = {
+      "content-type": "text/plain",
+      "cache-control": cc[url.split("?")[0]] ?? "max-age=60",
+    };
+    if (url === "/vary") headers.vary = "Accept-Language";
+    const body =
+      url === "/big"
+        ? "x".repeat(200_000)
+        : `${url} #${counter} lang=${req.headers["accept-language"] ?? "-"} consumer=${req.headers["x-consumer-name"] ?? "-"}`;
+    res.writeHead(200, headers);
+    res.end(body);
+  });
+  gw = await startTestGateway(
+    baseConfig({
+      upstreams: [{ name: "origin", targets: [{ url: origin.url }] }],
+      consumers: [
+        { name: "alice", credentials: { apiKeys: [hashApiKey(ALICE)] } },
+        { name: "bob", credentials: { apiKeys: [hashApiKey(BOB)] } },
+      ],
+      routes: [
+        {
+          name: "cached",
+          match: { path: "/" },
+          upstream: "origin",
+          policies: {
+            authenticate: { methods: [{ apiKey: {} }], anonymous: true },
+            cache: { maxObjectBytes: 100_000 },
+          },
+        },
+      ],
+    }),
+  );
+});
+
+after(async () => {
+  await gw?.close();
+  await origin?.close();
+});
+
+describe("storing and serving", () => {
+  test("a fresh response is served from the cache, with Age and Cache-Status", async () => {
+    const first = await get("/fresh");
+    assert.equal(first.headers.get("cache-status"), "Portcullis; fwd=uri-miss");
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = await get("/fresh");
+    assert.equal(second.text, first.text);
+    assert.match(second.headers.get("cache-status") ?? "", /^Portcullis; hit; ttl=\d+$/);
+    assert.ok(Number(second.headers.get("age")) >= 1, `age ${second.headers.get("age")}`);
+    assert.equal(originCalls("/fresh"), 1);
+  });
+
+  test("no-store and private responses are not stored by a shared cache", async () => {
+    await get("/nostore");
+    await get("/nostore");
+    assert.equal(originCalls("/nostore"), 2);
+    await get("/private");
+    await get("/private");
+    assert.equal(originCalls("/private"), 2);
+  });
+
+  test("a request with Cache-Control: no-store bypasses the cache", async () => {
+    await get("/fresh", { "cache-control": "no-store" });
+    assert.equal(originCalls("/fresh"), 2);
+  });
+
+  test("Vary: a request for another variant is not given the stored one", async () => {
+    const en = await get("/vary", { "accept-language": "en" });
+    const fr = await get("/vary", { "accept-language": "fr" });
+    assert.match(en.text, /lang=en/);
+    assert.match(fr.text, /lang=fr/);
+    const fr2 = await get("/vary", { "accept-language": "fr" });
+    assert.equal(fr2.text, fr.text);
+    assert.match(fr2.headers.get("cache-status") ?? "", /hit/);
+  });
+
+  test("a body over maxObjectBytes streams through whole and is not stored", async () => {
+    const a = await get("/big");
+    const b = await get("/big");
+    assert.equal(a.text.length, 200_000);
+    assert.equal(b.text.length, 200_000);
+    assert.equal(originCalls("/big"), 2);
+  });
+
+  test("query parameter order does not split the cache", async () => {
+    await get("/fresh?a=1&b=2");
+    const r = await get("/fresh?b=2&a=1");
+    assert.match(r.headers.get("cache-status") ?? "", /hit/);
+  });
+});
+
+describe("identity", () => {
+  test("a consumer's response is never served to another consumer or to anonymous clients", async () => {
+    const alice = await get("/mine", { "x-api-key": ALICE });
+    const bob = await get("/mine", { "x-api-key": BOB });
+    const anon = await get("/mine");
+    assert.match(alice.text, /consumer=alice/);
+    assert.match(bob.text, /consumer=bob/);
+    assert.doesNotMatch(bob.headers.get("cache-status") ?? "", /hit/);
+    assert.match(anon.text, /consumer=-/, "anonymous never sees a credentialed response");
+    assert.equal(originCalls("/mine"), 3);
+  });
+
+  test("unless the response says it may be shared (public)", async () => {
+    await get("/public-mine", { "x-api-key": ALICE });
+    const bob = await get("/public-mine", { "x-api-key": BOB });
+    assert.match(bob.headers.get("cache-status") ?? "", /hit/);
+  });
+});
+
+test("an unsafe method invalidates the stored response (RFC 9111 §4.4)", async () => {
+  await get("/posted");
+  assert.match((await get("/posted")).headers.get("cache-status") ?? "", /hit/);
+  assert.equal((await get("/posted", {}, "POST")).status, 200);
+  const after = await get("/posted");
+  assert.equal(after.headers.get("cache-status"), "Portcullis; fwd=uri-miss");
+  assert.equal(originCalls("/posted"), 3);
+});
