@@ -44,8 +44,12 @@ before(async () => {
       url === "/big"
         ? "x".repeat(200_000)
         : `${url} #${counter} lang=${req.headers["accept-language"] ?? "-"} consumer=${req.headers["x-consumer-name"] ?? "-"}`;
-    res.writeHead(200, headers);
-    res.end(body);
+    // The collapsing test needs the first request to still be at the origin when the others arrive.
+    const wait = url === "/collapse" ? 200 : 0;
+    setTimeout(() => {
+      res.writeHead(200, headers);
+      res.end(body);
+    }, wait);
   });
   gw = await startTestGateway(
     baseConfig({
@@ -151,4 +155,11 @@ test("an unsafe method invalidates the stored response (RFC 9111 §4.4)", async 
   const after = await get("/posted");
   assert.equal(after.headers.get("cache-status"), "Portcullis; fwd=uri-miss");
   assert.equal(originCalls("/posted"), 3);
+});
+
+test("concurrent misses for one key make one origin request (collapsing)", async () => {
+  const results = await Promise.all(Array.from({ length: 10 }, () => get("/collapse")));
+  assert.equal(originCalls("/collapse"), 1);
+  assert.ok(results.every((r) => r.text === results[0].text));
+  assert.ok(results.filter((r) => /collapsed/.test(r.headers.get("cache-status") ?? "")).length >= 1);
 });

@@ -16,6 +16,12 @@ import { MemoryCacheStore } from "./stores/memory.ts";
 import type { CacheStore, StoredEntry } from "./stores/types.ts";
 
 const NAME = "Portcullis";
+/** How long a request waits for another one fetching the same key before going to the origin itself. */
+const COLLAPSE_WAIT_MS = 10_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
 
 export const cachePolicy: PolicyDefinition<CacheOptions> = {
   name: "cache",
@@ -45,16 +51,17 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       req: RequestView,
       k: string,
       copy: { status: number; headers: Record<string, string>; body: Buffer },
-    ) => {
+    ): Promise<void> => {
       const policy = new CachePolicy(
         policyRequest(req, k),
         { status: copy.status, headers: copy.headers },
         { shared: true },
       );
-      if (!policy.storable() || !mayStoreForOthers(req, copy.headers, keyHasConsumer)) return;
+      if (!policy.storable() || !mayStoreForOthers(req, copy.headers, keyHasConsumer))
+        return Promise.resolve();
       const ttl = policy.timeToLive();
       // Without revalidation yet, an entry that is stale at once would never be served.
-      if (ttl <= 0 || copy.body.length > maxObjectBytes) return;
+      if (ttl <= 0 || copy.body.length > maxObjectBytes) return Promise.resolve();
       const tags = (copy.headers[tagHeader] ?? "").split(/\s+/).filter((t) => t !== "");
       const entry: StoredEntry = {
         meta: {
@@ -66,10 +73,20 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         },
         body: copy.body,
       };
-      void Promise.resolve(store.set(k, entry, ttl)).catch(() => {});
+      return Promise.resolve(store.set(k, entry, ttl)).then(
+        () => undefined,
+        () => undefined,
+      );
     };
 
-    const answer = (req: RequestView, k: string, entry: StoredEntry | undefined): LocalReply | undefined => {
+    // Request collapsing: while one request for a key is at the origin, others for the same key wait for
+    // it (at most COLLAPSE_WAIT_MS) and are then answered from what it stored; if it stored nothing (not
+    // cacheable, another variant), they go to the origin themselves.
+    const inflight = new Map<string, Promise<void>>();
+    const lookup = (k: string): Promise<StoredEntry | undefined> =>
+      Promise.resolve(store.get(k)).catch(() => undefined);
+
+    const serve = (req: RequestView, k: string, entry: StoredEntry | undefined): LocalReply | undefined => {
       if (entry !== undefined) {
         const policy = CachePolicy.fromObject(entry.meta.policy as CachePolicy.CachePolicyObject);
         if (policy.satisfiesWithoutRevalidation(policyRequest(req, k))) {
@@ -79,12 +96,46 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
           return { status: entry.meta.status, headers, body: entry.body };
         }
       }
-      statuses.set(req, `${NAME}; fwd=${entry === undefined ? "uri-miss" : "stale"}`);
+      return undefined;
+    };
+
+    const fetchAndStore = (req: RequestView, k: string, stale: boolean): undefined => {
+      statuses.set(req, `${NAME}; fwd=${stale ? "stale" : "uri-miss"}`);
+      let release: () => void = () => {};
+      if (!inflight.has(k)) {
+        const done = new Promise<void>((resolve) => {
+          release = () => {
+            inflight.delete(k);
+            resolve();
+          };
+        });
+        inflight.set(k, done);
+      }
       req.captureResponse(maxObjectBytes, (copy) => {
-        if (copy !== undefined)
-          storeCopy(req, k, { status: copy.status, headers: flatHeaders(copy.headers), body: copy.body });
+        if (copy === undefined) return release();
+        const headers = flatHeaders(copy.headers);
+        void storeCopy(req, k, { status: copy.status, headers, body: copy.body }).then(release);
       });
       return undefined;
+    };
+
+    const answer = (
+      req: RequestView,
+      k: string,
+      entry: StoredEntry | undefined,
+    ): LocalReply | undefined | Promise<LocalReply | undefined> => {
+      const hit = serve(req, k, entry);
+      if (hit !== undefined) return hit;
+      const leader = inflight.get(k);
+      if (leader === undefined) return fetchAndStore(req, k, entry !== undefined);
+      return Promise.race([leader, delay(COLLAPSE_WAIT_MS)])
+        .then(() => lookup(k))
+        .then((e) => {
+          const collapsed = serve(req, k, e);
+          if (collapsed === undefined) return fetchAndStore(req, k, e !== undefined);
+          collapsed.headers = { ...collapsed.headers, "cache-status": `${NAME}; hit; collapsed` };
+          return collapsed;
+        });
     };
 
     return {
