@@ -3,6 +3,7 @@
 // responses are never served to another client unless the response allows it; unsafe methods
 // invalidate (RFC 9111 §4.4); bodies over the cap stream through uncached.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { hashApiKey } from "../../src/consumers/hash.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
@@ -162,4 +163,44 @@ test("concurrent misses for one key make one origin request (collapsing)", async
   assert.equal(originCalls("/collapse"), 1);
   assert.ok(results.every((r) => r.text === results[0].text));
   assert.ok(results.filter((r) => /collapsed/.test(r.headers.get("cache-status") ?? "")).length >= 1);
+});
+
+describe("Redis store: two gateways share entries", () => {
+  let binOrigin: TestUpstream;
+  let a: TestGateway;
+  let b: TestGateway;
+  const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  before(async () => {
+    binOrigin = await startUpstream((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "cache-control": "public, max-age=60",
+      });
+      res.end(bytes);
+    });
+    const config = baseConfig({
+      upstreams: [{ name: "origin", targets: [{ url: binOrigin.url }] }],
+      redis: { url: "redis://127.0.0.1:6379", prefix: `test:${randomUUID()}:` },
+      routes: [
+        { name: "cached", match: { path: "/" }, upstream: "origin", policies: { cache: { store: "redis" } } },
+      ],
+    });
+    a = await startTestGateway(config);
+    b = await startTestGateway(config);
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await binOrigin?.close();
+  });
+
+  test("an entry stored through one gateway is served, byte for byte, by the other", async () => {
+    const first = await fetch(`${a.url}/bin`);
+    assert.deepEqual(Buffer.from(await first.arrayBuffer()), bytes);
+    await new Promise((r) => setTimeout(r, 50)); // the store completes after the response
+    const second = await fetch(`${b.url}/bin`);
+    assert.match(second.headers.get("cache-status") ?? "", /hit/);
+    assert.deepEqual(Buffer.from(await second.arrayBuffer()), bytes);
+    assert.equal(binOrigin.seen.length, 1);
+  });
 });

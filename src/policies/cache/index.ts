@@ -10,6 +10,7 @@ import {
   type RequestView,
 } from "../../pipeline/types.ts";
 import { compileCacheKey } from "./key.ts";
+import { LazyRedisCacheStore } from "./lazy-redis.ts";
 import { type CacheOptions, cacheSchema } from "./schema.ts";
 import { flatHeaders, isUnsafe, mayStoreForOthers, policyRequest, requestDirectives } from "./semantics.ts";
 import { MemoryCacheStore } from "./stores/memory.ts";
@@ -41,10 +42,23 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       );
     }
     const tagHeader = (options.tagHeader ?? "surrogate-key").toLowerCase();
-    const store: CacheStore = ctx.services.shared(
-      `cache memory ${options.memoryBytes ?? 0}`,
-      () => new MemoryCacheStore({ maxBytes: memoryBytes }),
-    );
+    let store: CacheStore;
+    const redis = ctx.services.redis;
+    if (options.store === "redis") {
+      if (redis === undefined)
+        throw new PolicyConfigError(`${ctx.path}/store`, "store: redis needs the top-level redis section");
+      const shared = ctx.services.shared(
+        `cache redis ${JSON.stringify(redis)} ${maxObjectBytes}`,
+        () => new LazyRedisCacheStore(redis, maxObjectBytes),
+      );
+      ctx.services.warmUp("cache redis", () => shared.connect(5000));
+      store = shared;
+    } else {
+      store = ctx.services.shared(
+        `cache memory ${memoryBytes}`,
+        () => new MemoryCacheStore({ maxBytes: memoryBytes }),
+      );
+    }
     const statuses = new WeakMap<RequestView, string>();
 
     const storeCopy = (

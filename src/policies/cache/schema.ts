@@ -4,6 +4,11 @@ const HeaderName = Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
 
 export const cacheSchema = Type.Object(
   {
+    store: Type.Optional(
+      Type.Union([Type.Literal("memory"), Type.Literal("redis")], {
+        description: "memory (default): per gateway. redis: shared by every gateway (top-level `redis`).",
+      }),
+    ),
     maxObjectBytes: Type.Optional(
       Type.Integer({
         minimum: 1,

@@ -2,8 +2,17 @@
 // first use), not when the plan is compiled, so `portcullis validate` never connects to Redis and never
 // waits on it to exit.
 import type { Closable, RedisSettings } from "../../pipeline/types.ts";
-import { RedisStore, type RedisStoreOptions } from "./stores/redis.ts";
+import { type RedisConnection, RedisStore, type RedisStoreOptions } from "./stores/redis.ts";
 import type { Decision, LimiterStore, LimitSpec, QuotaDecision } from "./stores/types.ts";
+
+/** The config's `redis` section as a connection spec (the policy checked that exactly one form is given). */
+export function connectionOf(settings: RedisSettings): RedisConnection {
+  if (settings.url !== undefined) return { url: settings.url };
+  if (settings.sentinels !== undefined) {
+    return { sentinels: settings.sentinels, name: settings.name ?? "", password: settings.password };
+  }
+  return { cluster: settings.cluster ?? [], password: settings.password };
+}
 
 export class LazyRedisStore implements LimiterStore, Closable {
   readonly name = "redis";
