@@ -12,6 +12,7 @@ import { Metrics } from "./observability/metrics.ts";
 import type { RequestContext } from "./pipeline/context.ts";
 import { type CountFn, type LogFn, runWarmUps } from "./pipeline/services.ts";
 import { SharedResources } from "./pipeline/shared-resources.ts";
+import type { CacheStore } from "./policies/cache/stores/types.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { createRequestHandler } from "./server/handler.ts";
 import { type Listener, listen } from "./server/listeners.ts";
@@ -86,6 +87,41 @@ export class Gateway {
     this.health.sync(plan.config.upstreams.map(healthSpec)).catch((err: unknown) => {
       this.logger.error({ err }, "health checks could not be updated");
     });
+  }
+
+  /**
+   * Admin DELETE /cache?key=K | ?prefix=P | ?tag=T: removes stored responses from every cache store of
+   * the gateway (memory, and Redis, which every gateway sharing it sees at once).
+   */
+  async #purge(
+    req: import("node:http").IncomingMessage,
+    res: import("node:http").ServerResponse,
+  ): Promise<void> {
+    const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    const given = (["key", "prefix", "tag"] as const).filter((k) => params.has(k));
+    if (given.length !== 1 || params.get(given[0]) === "") {
+      res.writeHead(400, { "content-type": "application/problem+json", "cache-control": "no-store" });
+      res.end(
+        JSON.stringify({ title: "Give exactly one of key, prefix or tag", status: 400, code: "BAD_REQUEST" }),
+      );
+      return;
+    }
+    const kind = given[0];
+    const value = params.get(kind) ?? "";
+    let removed = 0;
+    for (const store of this.#resources.values()) {
+      if (!isCacheStore(store)) continue;
+      const n =
+        kind === "key"
+          ? Number(await store.delete(value))
+          : kind === "prefix"
+            ? await store.purgePrefix(value)
+            : await store.purgeTag(value);
+      removed += n;
+    }
+    this.logger.info({ purge: { [kind]: value, removed } }, "cache purged");
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+    res.end(JSON.stringify({ removed }));
   }
 
   /** Admin GET /upstreams: balancer, targets with requests in flight, and health state. */
@@ -168,6 +204,11 @@ export class Gateway {
       isReady: () => this.#warm && !this.#draining,
       logger: this.logger,
       extra: [
+        {
+          method: "DELETE",
+          path: "/cache",
+          handler: (req, res) => this.#purge(req, res),
+        },
         {
           method: "GET",
           path: "/upstreams",
@@ -314,6 +355,13 @@ export class Gateway {
     this.logger.info("stopped");
     await flushLogger(this.logger);
   }
+}
+
+function isCacheStore(x: unknown): x is CacheStore {
+  const s = x as Partial<CacheStore>;
+  return (
+    typeof s.purgeTag === "function" && typeof s.purgePrefix === "function" && typeof s.delete === "function"
+  );
 }
 
 /** Loads, validates and compiles the file, then starts listening. Throws ConfigError with every issue. */

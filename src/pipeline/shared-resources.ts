@@ -47,6 +47,11 @@ export class SharedResources {
     return p;
   }
 
+  /** Every shared object now held (e.g. for the admin API to find the cache stores). */
+  values(): Closable[] {
+    return [...this.#entries.values()].map((e) => e.value);
+  }
+
   closeAll(): void {
     for (const e of this.#entries.values()) e.value.close();
     this.#entries.clear();

@@ -41,6 +41,7 @@ before(async () => {
       "cache-control": cc[url.split("?")[0]] ?? "max-age=60",
     };
     if (url === "/vary") headers.vary = "Accept-Language";
+    if (url.startsWith("/tagged")) headers["surrogate-key"] = "products product-7";
     const body =
       url === "/big"
         ? "x".repeat(200_000)
@@ -156,6 +157,29 @@ test("an unsafe method invalidates the stored response (RFC 9111 §4.4)", async 
   const after = await get("/posted");
   assert.equal(after.headers.get("cache-status"), "Portcullis; fwd=uri-miss");
   assert.equal(originCalls("/posted"), 3);
+});
+
+test("purge through the admin listener: by exact key, by prefix, by tag", async () => {
+  const purge = async (q: string) => {
+    const res = await fetch(`${gw.adminUrl}/cache?${q}`, { method: "DELETE" });
+    return { status: res.status, body: (await res.json()) as { removed: number } };
+  };
+  const hit = async (path: string) => /hit/.test((await get(path)).headers.get("cache-status") ?? "");
+  for (const p of ["/p/a", "/p/b", "/tagged/1", "/tagged/2"]) await get(p);
+  assert.ok(await hit("/p/a"));
+  assert.deepEqual(await purge(`key=${encodeURIComponent("cached|127.0.0.1|/p/a")}`), {
+    status: 200,
+    body: { removed: 1 },
+  });
+  assert.equal(await hit("/p/a"), false);
+  assert.deepEqual((await purge(`prefix=${encodeURIComponent("cached|127.0.0.1|/p/")}`)).body, {
+    removed: 2,
+  });
+  assert.equal(await hit("/p/b"), false);
+  assert.ok(await hit("/tagged/1"));
+  assert.deepEqual((await purge("tag=product-7")).body, { removed: 2 });
+  assert.equal(await hit("/tagged/2"), false);
+  assert.equal((await purge("key=a&tag=b")).status, 400);
 });
 
 test("concurrent misses for one key make one origin request (collapsing)", async () => {
