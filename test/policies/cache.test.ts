@@ -92,6 +92,16 @@ describe("storing and serving", () => {
     assert.equal(originCalls("/fresh"), 1);
   });
 
+  test("a HEAD is answered from the stored GET: same headers, Content-Length, no body", async () => {
+    const calls = originCalls("/fresh");
+    const get1 = await get("/fresh");
+    const head = await get("/fresh", {}, "HEAD");
+    assert.match(head.headers.get("cache-status") ?? "", /hit/);
+    assert.equal(head.text, "");
+    assert.equal(head.headers.get("content-length"), String(Buffer.byteLength(get1.text)));
+    assert.equal(originCalls("/fresh"), calls);
+  });
+
   test("no-store and private responses are not stored by a shared cache", async () => {
     await get("/nostore");
     await get("/nostore");

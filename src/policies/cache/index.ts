@@ -99,11 +99,25 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
     const inflight = new Map<string, Promise<void>>();
     const lookup = (k: string): Promise<StoredEntry | undefined> =>
       Promise.resolve(store.get(k)).catch(() => undefined);
+    /** The memory store answers at once; Redis is a promise, and its failures are misses. */
+    const lookupNow = (k: string): StoredEntry | undefined | Promise<StoredEntry | undefined> => {
+      try {
+        const found = store.get(k);
+        return found instanceof Promise ? found.catch(() => undefined) : found;
+      } catch {
+        return undefined;
+      }
+    };
 
     const serve = (req: RequestView, k: string, entry: StoredEntry | undefined): LocalReply | undefined => {
       if (entry !== undefined) {
         const policy = CachePolicy.fromObject(entry.meta.policy as CachePolicy.CachePolicyObject);
-        if (policy.satisfiesWithoutRevalidation(policyRequest(req, k))) {
+        // A HEAD is answered from the stored GET (RFC 9110 §9.3.2: the same header fields); the server
+        // sends no body for HEAD, and Content-Length stays the GET's.
+        const asked = policyRequest(req, k);
+        if (
+          policy.satisfiesWithoutRevalidation(req.method === "HEAD" ? { ...asked, method: "GET" } : asked)
+        ) {
           const headers: Record<string, string> = { ...(policy.responseHeaders() as Record<string, string>) };
           delete headers.warning; // http-cache-semantics adds the obsolete Warning: 113
           headers["cache-status"] = `${NAME}; hit; ttl=${Math.floor(policy.timeToLive() / 1000)}`;
@@ -155,6 +169,16 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
     return {
       onRequest(req) {
         const k = key(req);
+        if (req.method === "HEAD") {
+          // Served when a stored GET is fresh; otherwise forwarded (a HEAD response is not stored).
+          const found = lookupNow(k);
+          const reply = (e: StoredEntry | undefined) => {
+            const hit = serve(req, k, e);
+            if (hit === undefined) statuses.set(req, `${NAME}; fwd=method`);
+            return hit;
+          };
+          return found instanceof Promise ? found.then(reply) : reply(found);
+        }
         if (req.method !== "GET") {
           statuses.set(req, isUnsafe(req.method) ? `invalidate ${k}` : `${NAME}; fwd=method`);
           return undefined;
@@ -163,18 +187,8 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
           statuses.set(req, `${NAME}; fwd=request`);
           return undefined;
         }
-        let found: ReturnType<CacheStore["get"]>;
-        try {
-          found = store.get(k);
-        } catch {
-          found = undefined;
-        }
-        return found instanceof Promise
-          ? found.then(
-              (e) => answer(req, k, e),
-              () => answer(req, k, undefined),
-            )
-          : answer(req, k, found);
+        const found = lookupNow(k);
+        return found instanceof Promise ? found.then((e) => answer(req, k, e)) : answer(req, k, found);
       },
       onResponse(req, res) {
         const status = statuses.get(req);
