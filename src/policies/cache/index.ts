@@ -1,7 +1,8 @@
 // A shared HTTP cache (RFC 9111) for GET responses, with http-cache-semantics deciding storability,
-// freshness, Vary and Age. This first cut serves fresh entries and stores what may be stored; a stale
-// entry is a miss (revalidation, stale-while-revalidate/if-error, collapsing and purge are the issue's
-// remaining work). It never serves one client's credentialed response to another (see semantics.ts).
+// freshness, Vary and Age. This first cut serves fresh entries (HEAD from a stored GET), stores what may
+// be stored, collapses concurrent misses and invalidates after unsafe methods; a stale entry is a miss
+// (revalidation and stale-while-revalidate/if-error are the remaining work). It never serves one
+// client's credentialed response to another (see semantics.ts).
 import CachePolicy from "http-cache-semantics";
 import {
   type LocalReply,
