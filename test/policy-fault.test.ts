@@ -1,28 +1,23 @@
 // A policy that throws costs its request a 500 (no internals shown) and a log line, never the process.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { PolicyDefinition } from "../src/pipeline/types.ts";
-import { POLICIES } from "../src/policies/index.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { standInPolicy } from "./helpers/stand-in-policy.ts";
 import { startUpstream, type TestUpstream } from "./helpers/upstream.ts";
 
-const table = POLICIES as unknown as Record<string, PolicyDefinition<unknown>>;
-const original = table.headers;
+let restore: () => void = () => {};
 let gw: TestGateway;
 let up: TestUpstream;
 
 before(async () => {
   // A stand-in with a bug: synchronous throws on /sync, rejected promises on /async.
-  table.headers = {
-    ...original,
-    create: () => ({
-      onRequest(req) {
-        if (req.path === "/sync") throw new Error("bug in a policy");
-        if (req.path === "/async") return Promise.reject(new Error("async bug in a policy"));
-        return undefined;
-      },
-    }),
-  };
+  restore = standInPolicy("headers", () => ({
+    onRequest(req) {
+      if (req.path === "/sync") throw new Error("bug in a policy");
+      if (req.path === "/async") return Promise.reject(new Error("async bug in a policy"));
+      return undefined;
+    },
+  }));
   up = await startUpstream();
   gw = await startTestGateway(
     baseConfig({
@@ -33,7 +28,7 @@ before(async () => {
 });
 
 after(async () => {
-  table.headers = original;
+  restore();
   await gw?.close();
   await up?.close();
 });

@@ -3,33 +3,29 @@
 // asked hears back exactly once, also when no upstream answered.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { CapturedResponse, PolicyDefinition } from "../src/pipeline/types.ts";
-import { POLICIES } from "../src/policies/index.ts";
+import type { CapturedResponse } from "../src/pipeline/types.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { standInPolicy } from "./helpers/stand-in-policy.ts";
 import { startUpstream, type TestUpstream } from "./helpers/upstream.ts";
 
-const table = POLICIES as unknown as Record<string, PolicyDefinition<unknown>>;
-const original = table.headers;
+let restore: () => void = () => {};
 const seen = new Map<string, (CapturedResponse | undefined)[]>();
 let gw: TestGateway;
 let up: TestUpstream;
 
 before(async () => {
   // A stand-in that asks for a copy of every response (cap 1 KiB) and adds a header of its own.
-  table.headers = {
-    ...original,
-    create: () => ({
-      onRequest(req) {
-        const list: (CapturedResponse | undefined)[] = [];
-        seen.set(req.path, list);
-        req.captureResponse(1024, (r) => list.push(r));
-        return req.path === "/local" ? { status: 204 } : undefined;
-      },
-      onResponse(_req, res) {
-        res.headers["x-added-by-policy"] = "1";
-      },
-    }),
-  };
+  restore = standInPolicy("headers", () => ({
+    onRequest(req) {
+      const list: (CapturedResponse | undefined)[] = [];
+      seen.set(req.path, list);
+      req.captureResponse(1024, (r) => list.push(r));
+      return req.path === "/local" ? { status: 204 } : undefined;
+    },
+    onResponse(_req, res) {
+      res.headers["x-added-by-policy"] = "1";
+    },
+  }));
   up = await startUpstream((req, res) => {
     const size = req.url === "/big" ? 100_000 : 300;
     const body = Buffer.alloc(size, 0xab);
@@ -51,7 +47,7 @@ before(async () => {
 });
 
 after(async () => {
-  table.headers = original;
+  restore();
   await gw?.close();
   await up?.close();
 });

@@ -3,53 +3,31 @@
 // leases of 100 units (one round trip per 100 requests). Redis is the machine's, under a prefix of this
 // run's own.
 import { randomUUID } from "node:crypto";
-import type { Config } from "../../src/config/schema.ts";
-import { plain } from "./plain.ts";
-import type { Scenario, ScenarioContext } from "./types.ts";
+import { type Policies, plainWith } from "./plain.ts";
+import type { ScenarioContext } from "./types.ts";
 
 const RUN = randomUUID();
-
-type RateLimit = NonNullable<NonNullable<Config["policies"]>["rateLimit"]>;
-
-function scenario(name: string, description: string, rateLimit: RateLimit): Scenario {
-  return {
-    name,
-    description,
-    setup: async (ctx: ScenarioContext) => {
-      const { config } = await plain.setup(ctx);
-      return {
-        config: {
-          ...config,
-          redis: { url: "redis://127.0.0.1:6379", prefix: `bench:${RUN}:${ctx.listenPort}:` },
-          routes: config.routes.map((r) => ({ ...r, policies: { rateLimit } })),
-        },
-      };
-    },
-  };
-}
+const redis = (ctx: ScenarioContext) => ({
+  redis: { url: "redis://127.0.0.1:6379", prefix: `bench:${RUN}:${ctx.listenPort}:` },
+});
 
 // A token bucket far above what one gateway can serve: never refuses, O(1) state.
-const limits: RateLimit["limits"] = [
+const limits: NonNullable<Policies["rateLimit"]>["limits"] = [
   { name: "per-second", limit: 10_000_000, windowSec: 1, algorithm: "token-bucket", key: ["clientIp"] },
 ];
 
-export const rateLimitMemory = scenario("rl-memory", "plain, plus a rate limit counted in memory", {
-  limits,
+export const rateLimitMemory = plainWith("rl-memory", "plain, plus a rate limit counted in memory", {
+  rateLimit: { limits },
 });
-export const rateLimitRedis = scenario(
+export const rateLimitRedis = plainWith(
   "rl-redis",
   "plain, plus a rate limit counted in Redis (a round trip per request)",
-  {
-    store: "redis",
-    limits,
-  },
+  { rateLimit: { store: "redis", limits } },
+  { extra: redis },
 );
-export const rateLimitLeased = scenario(
+export const rateLimitLeased = plainWith(
   "rl-redis-lease",
   "plain, plus a rate limit in Redis with leases of 100 units",
-  {
-    store: "redis",
-    lease: { size: 100 },
-    limits,
-  },
+  { rateLimit: { store: "redis", lease: { size: 100 }, limits } },
+  { extra: redis },
 );

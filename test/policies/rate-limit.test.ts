@@ -3,9 +3,9 @@
 // machine's Redis, so other test runs sharing it are not disturbed).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { hashApiKey } from "../../src/consumers/hash.ts";
+import { TcpProxy } from "../../src/policies/rate-limit/stores/test-proxy.ts";
 import { baseConfig, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { startUpstream, type TestUpstream } from "../helpers/upstream.ts";
 
@@ -146,53 +146,11 @@ describe("memory store", () => {
   });
 });
 
-/** A TCP proxy to the machine's Redis that can be made to stall (hold bytes, as a slow network does) or refuse. */
-async function redisProxy() {
-  let mode: "pass" | "stall" | "down" = "pass";
-  const sockets = new Set<net.Socket>();
-  const held: (() => void)[] = [];
-  const server = net.createServer((client) => {
-    if (mode === "down") return void client.destroy();
-    const upstream = net.connect(6379, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    const relay = (to: net.Socket) => (d: Buffer) => {
-      if (mode === "pass") to.write(d);
-      else held.push(() => to.write(d));
-    };
-    client.on("data", relay(upstream));
-    upstream.on("data", relay(client));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    set(m: typeof mode) {
-      mode = m;
-      if (m === "down") {
-        held.length = 0;
-        for (const s of sockets) s.destroy();
-      }
-      if (m === "pass") for (const write of held.splice(0)) write();
-    },
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 describe("Redis store: shared counts, and what happens when Redis fails", () => {
-  let proxy: Awaited<ReturnType<typeof redisProxy>>;
+  let proxy: TcpProxy;
   let gw: TestGateway;
   before(async () => {
-    proxy = await redisProxy();
+    proxy = await TcpProxy.start({ host: "127.0.0.1", port: 6379 });
     const limits = [{ name: "per-minute", limit: 5, windowSec: 60 }];
     gw = await startTestGateway(
       baseConfig({
@@ -226,7 +184,8 @@ describe("Redis store: shared counts, and what happens when Redis fails", () => 
 
   for (const failure of ["stall", "down"] as const) {
     test(`Redis ${failure === "stall" ? "slower than the bound" : "down"}: open uses the local limiter, closed answers 503, both within the bound; then recovery`, async () => {
-      proxy.set(failure);
+      if (failure === "stall") proxy.stall();
+      else await proxy.down();
       const t0 = performance.now();
       const open = await call(gw, "/open");
       const openMs = performance.now() - t0;
@@ -239,7 +198,8 @@ describe("Redis store: shared counts, and what happens when Redis fails", () => 
       assert.equal(JSON.parse(closed.text).code, "RATE_LIMIT_UNAVAILABLE");
       // 50 ms bound plus the HTTP round trip; generous for a loaded machine, far below a hang.
       assert.ok(openMs < 1000 && closedMs < 1000, `${openMs} ms / ${closedMs} ms`);
-      proxy.set("pass");
+      if (failure === "stall") proxy.resume();
+      else await proxy.up();
       let status = 503;
       for (let i = 0; i < 100 && status === 503; i++) {
         await new Promise((r) => setTimeout(r, 50));

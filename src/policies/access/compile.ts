@@ -1,5 +1,5 @@
 // Access options → address sets and rules, and the per-request decision.
-import { ERROR_CODES } from "../../errors/codes.ts";
+import { problemReply } from "../../pipeline/problem-reply.ts";
 import { type LocalReply, PolicyConfigError, type RequestView } from "../../pipeline/types.ts";
 import { INVALID, parseAddress } from "./address.ts";
 import { compileCidrs } from "./compile-cidrs.ts";
@@ -31,7 +31,7 @@ export function compileAccess(options: AccessOptions, path: string): CompiledAcc
 
 // Neither detail says which entry or rule matched: that would help map the lists.
 function denied(detail: string): LocalReply {
-  return { status: ERROR_CODES.ACCESS_DENIED.status, code: "ACCESS_DENIED", detail };
+  return problemReply("ACCESS_DENIED", detail);
 }
 
 /** Undefined to let the request through, or the 403 reply. */

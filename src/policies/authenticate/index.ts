@@ -68,7 +68,9 @@ export const authenticatePolicy: PolicyDefinition<AuthenticateOptions> = {
         setIdentityHeaders(headers, req.upstreamHeaders, out.identity);
         // Credentials for the other methods were not checked: the upstream must not see them as if
         // they had been (an API key request with a forged bearer token alongside, say).
-        for (const h of credentialHeaders) if (h !== m.header) delete req.upstreamHeaders[h];
+        for (const h of credentialHeaders) {
+          if (h !== m.header && req.upstreamHeaders[h] !== undefined) delete req.upstreamHeaders[h];
+        }
         m.hide?.(req.upstreamHeaders);
         return undefined;
       }

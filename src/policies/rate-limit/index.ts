@@ -64,12 +64,13 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
     const states = new WeakMap<RequestView, string>();
 
     const conclude = (req: RequestView, outcomes: readonly Outcome[]): LocalReply | undefined => {
-      const refused = outcomes.filter((o) => !o.decision.allowed);
-      const state = stateField(outcomes.map(stateOf));
-      if (refused.length === 0) {
+      // The RateLimit field is formatted only when it is sent.
+      const state = headers ? stateField(outcomes.map(stateOf)) : "";
+      if (outcomes.every((o) => o.decision.allowed)) {
         if (headers) states.set(req, state);
         return undefined;
       }
+      const refused = outcomes.filter((o) => !o.decision.allowed);
       const wait = Math.max(...refused.map((o) => o.decision.retryAfterMs));
       const quota = refused.every((o) => o.quota);
       const reply = problemReply(

@@ -2,11 +2,12 @@
 // route does not take (415), then every parameter and body violation together (400). Stays synchronous
 // unless the body has to be read: to validate it, or to hold a body of unannounced length to the limit.
 import type { ValidateFunction } from "ajv";
+import { problemReply } from "../../pipeline/problem-reply.ts";
 import type { LocalReply, RequestView } from "../../pipeline/types.ts";
 import { bodyPresence, declaredLength, parseJsonBody } from "./body.ts";
 import { type ArrayParams, headerObject, pathObject, queryObject } from "./inputs.ts";
 import { isJson, type MediaRange, type MediaType, parseContentType, rangeMatches } from "./media-type.ts";
-import { addAjvErrors, type Location, problem, type Violation, validationReply } from "./violations.ts";
+import { addAjvErrors, type Location, type Violation, validationReply } from "./violations.ts";
 
 export interface ParamCheck {
   readonly validate: ValidateFunction;
@@ -77,7 +78,7 @@ function refuseType(checks: Checks, req: RequestView, mt: MediaType | undefined)
         : mt === undefined
           ? "the Content-Type is not a single valid media type"
           : "the body's Content-Type is not accepted";
-    return problem("UNSUPPORTED_MEDIA_TYPE", `${why}; ${accepts}`);
+    return problemReply("UNSUPPORTED_MEDIA_TYPE", `${why}; ${accepts}`);
   }
   return undefined;
 }
@@ -101,7 +102,7 @@ export function runChecks(
   const max = checks.maxBodyBytes;
   const declared = declaredLength(req);
   if (max !== undefined && declared !== undefined && declared > max) {
-    return problem("BODY_TOO_LARGE", `request body exceeds ${max} bytes`);
+    return problemReply("BODY_TOO_LARGE", `request body exceeds ${max} bytes`);
   }
   const presence = bodyPresence(req);
   const mt = parseContentType(req.headers["content-type"]);

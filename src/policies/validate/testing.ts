@@ -1,11 +1,11 @@
 // Requests for the validate policy's unit tests: a fake request whose body reads like the server's
 // readBody (a limit rejects with 413) and records whether and how it was read.
 
+import { problemReply } from "../../pipeline/problem-reply.ts";
 import { LocalReplyError, type PolicyHooks } from "../../pipeline/types.ts";
 import { type FakeRequest, fakeRequest, policyContext } from "../testing.ts";
 import { validatePolicy } from "./index.ts";
 import type { ValidateOptions } from "./schema.ts";
-import { problem } from "./violations.ts";
 
 export const PATH = "/routes/0/policies/validate";
 
@@ -54,7 +54,7 @@ export function request(input: RequestInput = {}): TestRequest {
       reads.push(limit);
       if (limit !== undefined && bytes.length > limit) {
         return Promise.reject(
-          new LocalReplyError(problem("BODY_TOO_LARGE", `request body exceeds ${limit} bytes`)),
+          new LocalReplyError(problemReply("BODY_TOO_LARGE", `request body exceeds ${limit} bytes`)),
         );
       }
       return Promise.resolve(bytes);

@@ -2,7 +2,7 @@
 // which are built from the schema (a limit, a pattern, a type), never from the data: header values and
 // body content may hold secrets and must not be echoed back or logged.
 import type { ErrorObject } from "ajv";
-import { ERROR_CODES, type ErrorCode } from "../../errors/codes.ts";
+import { problemReply } from "../../pipeline/problem-reply.ts";
 import type { LocalReply } from "../../pipeline/types.ts";
 
 export type Location = "path" | "query" | "header" | "body";
@@ -61,14 +61,6 @@ export function addAjvErrors(
   }
 }
 
-/**
- * A problem reply for a registry code. Not src/server/reply.ts's problemReply: importing the server from a
- * policy closes an import cycle (server → chain → policy table → this policy).
- */
-export function problem(code: ErrorCode, detail: string): LocalReply {
-  return { status: ERROR_CODES[code].status, code, detail };
-}
-
 /** 400 VALIDATION_FAILED listing the first MAX_LISTED violations. */
 export function validationReply(violations: readonly Violation[]): LocalReply {
   const n = violations.length;
@@ -77,7 +69,7 @@ export function validationReply(violations: readonly Violation[]): LocalReply {
       ? "the request does not match the route's schema: 1 violation"
       : `the request does not match the route's schema: ${n} violations${n > MAX_LISTED ? `, the first ${MAX_LISTED} listed` : ""}`;
   return {
-    ...problem("VALIDATION_FAILED", detail),
+    ...problemReply("VALIDATION_FAILED", detail),
     extensions: { errors: violations.slice(0, MAX_LISTED) },
   };
 }

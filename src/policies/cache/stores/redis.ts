@@ -16,6 +16,7 @@
 import { StoreUnavailableError } from "../../rate-limit/stores/errors.ts";
 import {
   createRedisClient,
+  disconnectClient,
   failureReason,
   type RedisClient,
   type RedisConnection,
@@ -205,16 +206,7 @@ export class RedisCacheStore implements CacheStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const client = this.client;
-    const open = client.status === "ready" || client.status === "connect" || client.status === "connecting";
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, open ? 1000 : 0);
-      client.once("end", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      client.disconnect();
-    });
+    await disconnectClient(this.client);
   }
 
   private entryKey(key: string): string {

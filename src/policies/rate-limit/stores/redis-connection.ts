@@ -137,3 +137,16 @@ export function waitForReady(client: RedisClient, waitMs: number): Promise<boole
     client.once("ready", onReady);
   });
 }
+
+/** Disconnects and waits (at most 1 s) for the socket to end; between reconnect attempts there is none. */
+export function disconnectClient(client: RedisClient): Promise<void> {
+  const open = client.status === "ready" || client.status === "connect" || client.status === "connecting";
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, open ? 1000 : 0);
+    client.once("end", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.disconnect();
+  });
+}

@@ -6,6 +6,7 @@
 import { StoreUnavailableError } from "./errors.ts";
 import {
   createRedisClient,
+  disconnectClient,
   failureReason,
   type RedisClient,
   type RedisConnection,
@@ -127,17 +128,7 @@ export class RedisStore implements LimiterStore {
     this.closed = true;
     this.firstConnect?.reject(new StoreUnavailableError("closed"));
     this.firstConnect = undefined;
-    const client = this.client;
-    // Only an open (or opening) connection has a socket to wait for; between attempts there is none.
-    const open = client.status === "ready" || client.status === "connect" || client.status === "connecting";
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, open ? 1000 : 0);
-      client.once("end", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      client.disconnect();
-    });
+    await disconnectClient(this.client);
   }
 
   private reserve(key: string, spec: LimitSpec, want: number, lease: boolean): Promise<Reply> {
