@@ -169,11 +169,21 @@ export class Gateway {
   async start(adminPort?: number): Promise<void> {
     const plan = this.store.current;
     const handle = createRequestHandler(
-      { store: this.store, onDone: (ctx, p) => this.#done(ctx, p), draining: () => this.#draining },
+      {
+        store: this.store,
+        onDone: (ctx, p) => this.#done(ctx, p),
+        onStart: () => this.#active++,
+        draining: () => this.#draining,
+      },
       "http",
     );
     const handleTls = createRequestHandler(
-      { store: this.store, onDone: (ctx, p) => this.#done(ctx, p), draining: () => this.#draining },
+      {
+        store: this.store,
+        onDone: (ctx, p) => this.#done(ctx, p),
+        onStart: () => this.#active++,
+        draining: () => this.#draining,
+      },
       "https",
     );
     for (const config of plan.config.listeners) {

@@ -98,6 +98,12 @@ export const ERROR_CODES = {
     flag: "RLSE",
     retryable: true,
   },
+  NOT_CACHED: {
+    status: 504,
+    title: "Not in the cache (only-if-cached)",
+    flag: "NC",
+    retryable: false,
+  },
   NO_ROUTE: { status: 404, title: "No route matches the request", flag: "NR", retryable: false },
   METHOD_NOT_ALLOWED: {
     status: 405,

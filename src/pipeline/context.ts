@@ -10,6 +10,7 @@ import { readWholeBody } from "../server/read-body.ts";
 import type { CapturedResponse, ClientCertificate, HeaderBag, Identity, RequestView } from "./types.ts";
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY_BODY = Buffer.alloc(0);
 
 export class RequestContext implements RequestView {
   readonly id: string;
@@ -93,6 +94,36 @@ export class RequestContext implements RequestView {
   captureResponse(maxBytes: number, done: (response: CapturedResponse | undefined) => void): void {
     this.captureMax = maxBytes;
     this.captureDone = done;
+  }
+
+  /**
+   * A request of the gateway's own, made from this one after it was answered (a background
+   * revalidation): same target, headers and identity, no body, its own id, timings and response side.
+   */
+  fork(startMs: number): RequestContext {
+    const bg = new RequestContext(
+      `${this.id}-bg`,
+      this.method,
+      this.protocol,
+      this.httpVersion,
+      this.headers,
+      startMs,
+    );
+    bg.host = this.host;
+    bg.path = this.path;
+    bg.query = this.query;
+    bg.clientIp = this.clientIp;
+    bg.peer = this.peer;
+    bg.authority = this.authority;
+    bg.routeName = this.routeName;
+    bg.params = this.params;
+    bg.upstreamHeaders = { ...this.upstreamHeaders, "x-request-id": bg.id };
+    bg.upstreamName = this.upstreamName;
+    bg.identity = this.identity;
+    bg.limits = this.limits;
+    bg.body = EMPTY_BODY;
+    bg.continued = true;
+    return bg;
   }
 
   /** Hands the copy (or undefined) to the policy that asked; later calls do nothing. */

@@ -36,6 +36,12 @@ export interface LocalReply {
   detail?: string;
   /** RFC 9457 extension members added to the problem body (e.g. `errors`). */
   extensions?: Readonly<Record<string, unknown>>;
+  /**
+   * Answer with this reply and also send the request upstream in the background, as its own request
+   * (stale-while-revalidate). Called with that request's view before it leaves, so the policy can set
+   * its upstream headers; its response runs the route's response hooks, is logged, and is discarded.
+   */
+  background?: (req: RequestView) => void;
 }
 
 /** Thrown (or rejected) on the request path to answer with a local reply, e.g. by `readBody`. */
@@ -135,6 +141,13 @@ export interface ResponseView {
   readonly headers: HeaderBag;
   /** True when the gateway made this response (local reply or error), false when it came from upstream. */
   readonly local: boolean;
+  /**
+   * Set by a response policy to send this body instead of the one that was coming (the upstream's is
+   * read and dropped; a local reply's is replaced); Content-Length then comes from it. The policy sets
+   * status and headers to match. For the response cache: a 304 turned into the stored response, a stored
+   * response served when the upstream failed.
+   */
+  body?: Buffer;
 }
 
 export interface PolicyHooks {

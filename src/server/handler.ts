@@ -21,6 +21,7 @@ import { checkHeaders, hostWithoutPort } from "./hygiene/check-headers.ts";
 import { normalizePath } from "./hygiene/normalize-path.ts";
 import { hasBody } from "./read-body.ts";
 import { type AnyResponse, isClosing, isHttp1, out, problemReply, sendLocal } from "./reply.ts";
+import { SinkResponse } from "./sink-response.ts";
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   store: PlanStore;
   /** Called once per request when its response is over (logs, metrics). */
   onDone(ctx: RequestContext, plan: RuntimePlan): void;
+  /** A request of the gateway's own begins (a background revalidation); onDone follows as for others. */
+  onStart(): void;
   /** True while shutting down: responses ask HTTP/1.1 clients to close. */
   draining(): boolean;
 }
@@ -62,7 +65,7 @@ export function createRequestHandler(deps: HandlerDeps, protocol: "http" | "http
       if (reply.code !== undefined && isHttp1(res)) stopReading(req as IncomingMessage);
       return;
     }
-    route(req, res, ctx, plan);
+    route(req, res, ctx, plan, deps);
   };
 }
 
@@ -104,7 +107,13 @@ function admit(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): LocalRe
 }
 
 /** Steps 6-8: match, run the route's policies, proxy. */
-function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: RuntimePlan): void {
+function route(
+  req: AnyRequest,
+  res: AnyResponse,
+  ctx: RequestContext,
+  plan: RuntimePlan,
+  deps: HandlerDeps,
+): void {
   let match = plan.router.match(ctx);
   if (match.kind === "method-not-allowed" && ctx.method === "OPTIONS")
     match = preflightMatch(ctx, plan, match);
@@ -142,10 +151,44 @@ function route(req: AnyRequest, res: AnyResponse, ctx: RequestContext, plan: Run
   else if (out instanceof Promise) {
     out.then(
       (reply) =>
-        reply === undefined ? forward(req, res, ctx, r, plan, path) : sendLocal(ctx, res, reply, r.chain),
+        reply === undefined
+          ? forward(req, res, ctx, r, plan, path)
+          : answer(req, res, ctx, r, plan, path, deps, reply),
       (err: unknown) => sendLocal(ctx, res, faultReply(ctx, err), r.chain),
     );
-  } else sendLocal(ctx, res, out, r.chain);
+  } else answer(req, res, ctx, r, plan, path, deps, out);
+}
+
+/** A policy's reply, and the background request it asked for, if any (LocalReply.background). */
+function answer(
+  req: AnyRequest,
+  res: AnyResponse,
+  ctx: RequestContext,
+  r: CompiledRoute,
+  plan: RuntimePlan,
+  path: string,
+  deps: HandlerDeps,
+  reply: LocalReply,
+): void {
+  sendLocal(ctx, res, reply, r.chain);
+  const background = reply.background;
+  if (background === undefined) return;
+  const bg = ctx.fork(now());
+  plan.inflight++;
+  deps.onStart();
+  try {
+    background(bg);
+  } catch (err) {
+    bg.fault = err;
+    deps.onDone(bg, plan);
+    return;
+  }
+  const sink = new SinkResponse();
+  sink.once("close", () => {
+    bg.onClientClose?.();
+    deps.onDone(bg, plan);
+  });
+  forward(req, sink.asResponse(), bg, r, plan, path);
 }
 
 /**
@@ -317,6 +360,7 @@ function upstreamHeaders(ctx: RequestContext, preserveHost: boolean, plan: Runti
 
 function requestBody(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): Readable | Buffer | null {
   if (ctx.body !== undefined) {
+    if (ctx.body.length === 0 && !hasBody(ctx)) return null;
     // A policy read the body: send it whole, framed by its length (a chunked original included).
     ctx.upstreamHeaders["content-length"] = String(ctx.body.length);
     return ctx.body.length === 0 ? null : ctx.body;

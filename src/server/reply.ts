@@ -5,7 +5,7 @@ import { ERROR_CODES, type ErrorCode } from "../errors/codes.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "../errors/problem.ts";
 import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
 import type { RequestContext } from "../pipeline/context.ts";
-import type { HeaderBag, LocalReply } from "../pipeline/types.ts";
+import type { HeaderBag, LocalReply, ResponseView } from "../pipeline/types.ts";
 
 export type AnyResponse = ServerResponse | Http2ServerResponse;
 
@@ -58,9 +58,10 @@ export function sendLocal(
   headers["x-request-id"] = ctx.id;
   ctx.status = reply.status;
   ctx.local = true;
-  const view = { status: reply.status, headers, local: true };
+  const view: ResponseView = { status: reply.status, headers, local: true };
   if (chain !== undefined) runResponseHooks(chain, ctx, view);
   ctx.status = view.status;
+  if (view.body !== undefined) body = view.body;
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
   else if (reply.status !== 204 && reply.status !== 304) headers["content-length"] = "0";
   ctx.bytesOut = body === undefined ? 0 : Buffer.byteLength(body);

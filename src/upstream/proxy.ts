@@ -8,7 +8,7 @@ import type { Dispatcher } from "undici";
 import { ERROR_CODES, type ErrorCode } from "../errors/codes.ts";
 import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
 import type { RequestContext } from "../pipeline/context.ts";
-import type { HeaderBag } from "../pipeline/types.ts";
+import type { HeaderBag, ResponseView } from "../pipeline/types.ts";
 import { BodyIdleError, BodyLimitError } from "../server/body-guard.ts";
 import { type AnyResponse, isHttp1, out, problemReply, sendLocal } from "../server/reply.ts";
 import type { Target, UpstreamCluster, UpstreamTimeouts } from "./cluster.ts";
@@ -64,6 +64,8 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
   #done = false;
   #released = false;
   #retrying = false;
+  /** A response policy replaced the body (ResponseView.body): the upstream's is drained, not relayed. */
+  #replaced = false;
   readonly #p: ProxyRequest;
   readonly #attempt: number;
 
@@ -136,11 +138,24 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (ctx.captureDone !== undefined)
       this.#capture = { status, headers: { ...headers }, chunks: [], bytes: 0 };
     headers["x-request-id"] = ctx.id;
-    const view = { status, headers, local: false };
+    const view: ResponseView = { status, headers, local: false };
     runResponseHooks(this.#chain, ctx, view);
     ctx.status = view.status;
     const res = this.#res;
     if (res.destroyed) return;
+    const body = view.body;
+    if (body !== undefined) {
+      // A policy answers with its own body: the upstream's is read to its end (keeping the connection)
+      // and dropped.
+      this.#replaced = true;
+      delete headers["transfer-encoding"];
+      headers["content-length"] = String(body.length);
+      ctx.bytesOut = ctx.method === "HEAD" ? 0 : body.length;
+      out(res).writeHead(view.status, headers as Record<string, string | string[]>);
+      if (ctx.method === "HEAD") out(res).end();
+      else out(res).end(body);
+      return;
+    }
     if (isHttp1(res)) {
       // A small response's head, body and end arrive in one parser pass: corked until the next tick they
       // leave in one writev instead of two socket writes (the largest single cost of a proxied request).
@@ -152,8 +167,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#retrying) return;
-    this.#ctx.bytesOut += chunk.length;
     const capture = this.#capture;
+    if (this.#replaced) {
+      if (capture?.chunks !== undefined) capture.chunks = undefined;
+      return;
+    }
+    this.#ctx.bytesOut += chunk.length;
     if (capture?.chunks !== undefined) {
       capture.bytes += chunk.length;
       // Over the cap: drop what was kept and let the rest stream through uncopied.
@@ -183,7 +202,7 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       );
     }
     // Trailers are dropped: HTTP/1.1 clients rarely ask for them (TE: trailers) and gRPC has its own path.
-    this.#res.end();
+    if (!this.#replaced) this.#res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
@@ -195,6 +214,12 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     }
     const ctx = this.#ctx;
     if (ctx.upstreamEndMs === 0) ctx.upstreamEndMs = this.#now();
+    if (this.#replaced) {
+      // The client already has its whole answer; only the dropped upstream body failed.
+      this.#release();
+      this.#ctx.settleCapture(undefined);
+      return;
+    }
     const res = this.#res;
     if (err instanceof BodyLimitError || err instanceof BodyIdleError || res.destroyed || ctx.flag === "DC") {
       this.#release();

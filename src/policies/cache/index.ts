@@ -1,29 +1,80 @@
-// A shared HTTP cache (RFC 9111) for GET responses, with http-cache-semantics deciding storability,
-// freshness, Vary and Age. This first cut serves fresh entries (HEAD from a stored GET), stores what may
-// be stored, collapses concurrent misses and invalidates after unsafe methods; a stale entry is a miss
-// (revalidation and stale-while-revalidate/if-error are the issue's remaining work). It never serves one
-// client's credentialed response to another (see semantics.ts).
+// A shared HTTP cache (RFC 9111) in front of the route's upstream, with http-cache-semantics computing
+// storability, freshness and age (semantics.ts normalizes what it reads). For a GET it serves fresh
+// entries (a 304 when the client's validators match), revalidates stale ones with a conditional request
+// and merges the 304, serves stale under stale-while-revalidate (revalidating in the background) and
+// stale-if-error, stores variants per Vary, collapses concurrent misses, and invalidates a URL after a
+// successful unsafe method (with its Location and Content-Location). A HEAD is answered from a fresh
+// stored GET. A credentialed response is never served to another client unless it says it may be.
+import { randomUUID } from "node:crypto";
 import CachePolicy from "http-cache-semantics";
+import { problemReply } from "../../pipeline/problem-reply.ts";
 import {
+  type CapturedResponse,
+  type HeaderBag,
   type LocalReply,
   PolicyConfigError,
   type PolicyDefinition,
   type RequestView,
+  type ResponseView,
 } from "../../pipeline/types.ts";
-import { compileCacheKey } from "./key.ts";
+import { compileCacheKey, urlTag, variantKey } from "./key.ts";
 import { LazyRedisCacheStore } from "./lazy-redis.ts";
 import { type CacheOptions, cacheSchema } from "./schema.ts";
-import { flatHeaders, isUnsafe, mayStoreForOthers, policyRequest, requestDirectives } from "./semantics.ts";
+import {
+  clientHasCurrent,
+  type Directives,
+  flatHeaders,
+  isUnsafe,
+  mayStoreForOthers,
+  mergeNotModified,
+  NOT_MODIFIED_FIELDS,
+  normalizeResponse,
+  policyRequest,
+  requestDirectives,
+  seconds,
+  varyValue,
+} from "./semantics.ts";
 import { MemoryCacheStore } from "./stores/memory.ts";
-import type { CacheStore, StoredEntry } from "./stores/types.ts";
+import type { CacheStore, EntryMeta, StoredEntry } from "./stores/types.ts";
 
 const NAME = "Portcullis";
 /** How long a request waits for another one fetching the same key before going to the origin itself. */
 const COLLAPSE_WAIT_MS = 10_000;
+/** RFC 5861: the errors stale-if-error covers. */
+const ERRORS = new Set([500, 502, 503, 504]);
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
+
+/** What a stored response means, worked out once per entry object (memory entries are reused). */
+interface Reading {
+  readonly policy: CachePolicy;
+  /** The stored fields as a header bag (repeats as arrays), for replies. */
+  readonly bag: HeaderBag;
+  readonly flat: Record<string, string>;
+  readonly prohibitsStale: boolean;
+  readonly directives: Directives;
+}
+
+/** A request's business with the cache between its hooks. */
+interface Pending {
+  kind: "miss" | "revalidate" | "invalidate";
+  key: string;
+  /** The Vary marker found at the key, if any. */
+  marker: StoredEntry | undefined;
+  /** The stale entry being revalidated. */
+  entry?: StoredEntry;
+  status: string;
+}
+
+const readings = new WeakMap<EntryMeta, Reading>();
+
+type MaybeReply = LocalReply | undefined;
+type Mode = 0 | 1 | 2;
+const GET: Mode = 0;
+const COLLAPSED: Mode = 1;
+const HEAD: Mode = 2;
 
 export const cachePolicy: PolicyDefinition<CacheOptions> = {
   name: "cache",
@@ -36,6 +87,8 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
     const keyHasConsumer = options.key?.consumer === true;
     const maxObjectBytes = options.maxObjectBytes ?? 1024 * 1024;
     const memoryBytes = options.memoryBytes ?? 64 * 1024 * 1024;
+    const keepStaleMs = options.keepStaleMs ?? 300_000;
+    const surrogateControl = options.surrogateControl ?? true;
     if (maxObjectBytes > memoryBytes) {
       throw new PolicyConfigError(
         `${ctx.path}/maxObjectBytes`,
@@ -60,48 +113,36 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         () => new MemoryCacheStore({ maxBytes: memoryBytes }),
       );
     }
-    const statuses = new WeakMap<RequestView, string>();
+    const pending = new WeakMap<RequestView, Pending>();
+    const inflight = new Map<string, Promise<void>>();
 
-    const storeCopy = (
-      req: RequestView,
-      k: string,
-      copy: { status: number; headers: Record<string, string>; body: Buffer },
-    ): Promise<void> => {
-      const policy = new CachePolicy(
-        policyRequest(req, k),
-        { status: copy.status, headers: copy.headers },
-        { shared: true },
-      );
-      if (!policy.storable() || !mayStoreForOthers(req, copy.headers, keyHasConsumer))
-        return Promise.resolve();
-      const ttl = policy.timeToLive();
-      // Without revalidation yet, an entry that is stale at once would never be served.
-      if (ttl <= 0 || copy.body.length > maxObjectBytes) return Promise.resolve();
-      const tags = (copy.headers[tagHeader] ?? "").split(/\s+/).filter((t) => t !== "");
-      const entry: StoredEntry = {
-        meta: {
-          status: copy.status,
-          headers: Object.entries(copy.headers),
-          policy: policy.toObject(),
-          storedAt: Date.now(),
-          tags,
-        },
-        body: copy.body,
+    const read = (entry: StoredEntry): Reading | undefined => {
+      const meta = entry.meta;
+      let r = readings.get(meta);
+      if (r !== undefined) return r;
+      const flat: Record<string, string> = {};
+      const bag: HeaderBag = {};
+      for (const [name, value] of meta.headers) {
+        flat[name] = flat[name] === undefined ? value : `${flat[name]}, ${value}`;
+        const had = bag[name];
+        bag[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+      }
+      const norm = normalizeResponse(meta.status, flat, surrogateControl);
+      if (norm === undefined || meta.policy === null) return undefined;
+      if (surrogateControl) delete bag["surrogate-control"];
+      delete bag[tagHeader];
+      r = {
+        policy: CachePolicy.fromObject(meta.policy as CachePolicy.CachePolicyObject),
+        bag,
+        flat,
+        prohibitsStale: norm.prohibitsStale,
+        directives: norm.directives,
       };
-      return Promise.resolve(store.set(k, entry, ttl)).then(
-        () => undefined,
-        () => undefined,
-      );
+      readings.set(meta, r);
+      return r;
     };
 
-    // Request collapsing: while one request for a key is at the origin, others for the same key wait for
-    // it (at most COLLAPSE_WAIT_MS) and are then answered from what it stored; if it stored nothing (not
-    // cacheable, another variant), they go to the origin themselves.
-    const inflight = new Map<string, Promise<void>>();
-    const lookup = (k: string): Promise<StoredEntry | undefined> =>
-      Promise.resolve(store.get(k)).catch(() => undefined);
-    /** The memory store answers at once; Redis is a promise, and its failures are misses. */
-    const lookupNow = (k: string): StoredEntry | undefined | Promise<StoredEntry | undefined> => {
+    const lookup = (k: string): StoredEntry | undefined | Promise<StoredEntry | undefined> => {
       try {
         const found = store.get(k);
         return found instanceof Promise ? found.catch(() => undefined) : found;
@@ -110,99 +151,382 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       }
     };
 
-    const serve = (req: RequestView, k: string, entry: StoredEntry | undefined): LocalReply | undefined => {
-      if (entry !== undefined) {
-        const policy = CachePolicy.fromObject(entry.meta.policy as CachePolicy.CachePolicyObject);
-        // A HEAD is answered from the stored GET (RFC 9110 §9.3.2: the same header fields); the server
-        // sends no body for HEAD, and Content-Length stays the GET's.
-        const asked = policyRequest(req, k);
-        if (
-          policy.satisfiesWithoutRevalidation(req.method === "HEAD" ? { ...asked, method: "GET" } : asked)
-        ) {
-          const headers: Record<string, string> = { ...(policy.responseHeaders() as Record<string, string>) };
-          delete headers.warning; // http-cache-semantics adds the obsolete Warning: 113
-          headers["cache-status"] = `${NAME}; hit; ttl=${Math.floor(policy.timeToLive() / 1000)}`;
-          return { status: entry.meta.status, headers, body: entry.body };
-        }
-      }
-      return undefined;
+    /**
+     * The entry for this request: the one at the key, or through a Vary marker its variant's; then
+     * `decide` (GET, or GET again after waiting for another request) or `decideHead`.
+     */
+    const find = (req: RequestView, k: string, mode: Mode): MaybeReply | Promise<MaybeReply> => {
+      const atKey = lookup(k);
+      return atKey instanceof Promise
+        ? atKey.then((found) => found2(req, k, mode, found))
+        : found2(req, k, mode, atKey);
     };
-
-    const fetchAndStore = (req: RequestView, k: string, stale: boolean): undefined => {
-      statuses.set(req, `${NAME}; fwd=${stale ? "stale" : "uri-miss"}`);
-      let release: () => void = () => {};
-      if (!inflight.has(k)) {
-        const done = new Promise<void>((resolve) => {
-          release = () => {
-            inflight.delete(k);
-            resolve();
-          };
-        });
-        inflight.set(k, done);
-      }
-      req.captureResponse(maxObjectBytes, (copy) => {
-        if (copy === undefined) return release();
-        const headers = flatHeaders(copy.headers);
-        void storeCopy(req, k, { status: copy.status, headers, body: copy.body }).then(release);
-      });
-      return undefined;
+    const found2 = (req: RequestView, k: string, mode: Mode, found: StoredEntry | undefined) => {
+      const vary = found?.meta.vary;
+      if (vary === undefined) return settle(req, k, mode, undefined, found);
+      const variant = lookup(
+        variantKey(
+          k,
+          vary.generation,
+          vary.fields.map((f) => varyValue(req, f)),
+        ),
+      );
+      return variant instanceof Promise
+        ? variant.then((e) => settle(req, k, mode, found, e))
+        : settle(req, k, mode, found, variant);
     };
-
-    const answer = (
+    const settle = (
       req: RequestView,
       k: string,
+      mode: Mode,
+      marker: StoredEntry | undefined,
       entry: StoredEntry | undefined,
-    ): LocalReply | undefined | Promise<LocalReply | undefined> => {
-      const hit = serve(req, k, entry);
-      if (hit !== undefined) return hit;
+    ): MaybeReply | Promise<MaybeReply> =>
+      mode === HEAD ? decideHead(req, entry) : decide(req, k, marker, entry, mode === COLLAPSED);
+
+    // ---- Storing -------------------------------------------------------------------------------------
+
+    const save = (k: string, slot: string, entry: StoredEntry, ttl: number): Promise<void> =>
+      Promise.resolve(store.set(slot, entry, ttl)).then(
+        () => undefined,
+        () => undefined,
+      );
+
+    /** Stores a response (a miss's, or a revalidated one) when RFC 9111 and the credential rule allow. */
+    const storeResponse = (
+      req: RequestView,
+      p: Pending,
+      status: number,
+      pairs: [string, string][],
+      body: Buffer,
+    ): Promise<void> => {
+      const flat: Record<string, string> = {};
+      for (const [name, value] of pairs)
+        flat[name] = flat[name] === undefined ? value : `${flat[name]}, ${value}`;
+      const norm = normalizeResponse(status, flat, surrogateControl);
+      if (norm === undefined || !mayStoreForOthers(req, norm.directives, keyHasConsumer))
+        return Promise.resolve();
+      if (body.length > maxObjectBytes) return Promise.resolve();
+      const policy = new CachePolicy(policyRequest(req, p.key, "GET"), norm, { shared: true });
+      if (!policy.storable()) return Promise.resolve();
+      const hasValidator = flat.etag !== undefined || flat["last-modified"] !== undefined;
+      const ttl = policy.timeToLive() + (hasValidator ? keepStaleMs : 0);
+      if (ttl <= 0) return Promise.resolve();
+      const tags = (flat[tagHeader] ?? "").split(/\s+/).filter((t) => t !== "");
+      tags.push(urlTag(req.host, req.path, req.query));
+      const entry: StoredEntry = {
+        meta: { status, headers: pairs, policy: policy.toObject(), storedAt: Date.now(), tags },
+        body,
+      };
+      const fields = (flat.vary ?? "")
+        .split(",")
+        .map((f) => f.trim().toLowerCase())
+        .filter((f) => f !== "");
+      if (fields.length === 0) return save(p.key, p.key, entry, ttl);
+      // A Vary marker at the key, variants below it. The marker is kept while its fields stay the same.
+      const old = p.marker?.meta.vary;
+      const same = old !== undefined && old.fields.join() === fields.join();
+      const generation = same ? old.generation : randomUUID();
+      const marker: StoredEntry = {
+        meta: {
+          status: 0,
+          headers: [],
+          policy: null,
+          storedAt: Date.now(),
+          tags,
+          vary: { fields, generation },
+        },
+        body: Buffer.alloc(0),
+      };
+      const slot = variantKey(
+        p.key,
+        generation,
+        fields.map((f) => varyValue(req, f)),
+      );
+      return Promise.all([
+        save(p.key, p.key, marker, Math.max(ttl, keepStaleMs)),
+        save(p.key, slot, entry, ttl),
+      ]).then(() => undefined);
+    };
+
+    const pairsOf = (headers: Readonly<HeaderBag>): [string, string][] => {
+      const out: [string, string][] = [];
+      for (const name in headers) {
+        const v = headers[name];
+        if (v === undefined || name.charCodeAt(0) === 58) continue;
+        for (const one of Array.isArray(v) ? v : [v]) out.push([name, one]);
+      }
+      return out;
+    };
+
+    /** The capture of a forwarded GET: a new response is stored; a 304 updates the entry revalidated. */
+    const onCopy = (req: RequestView, p: Pending, copy: CapturedResponse | undefined): Promise<void> => {
+      if (copy === undefined) return Promise.resolve();
+      if (copy.status !== 304) return storeResponse(req, p, copy.status, pairsOf(copy.headers), copy.body);
+      const entry = p.entry;
+      if (entry === undefined) return Promise.resolve();
+      const reading = read(entry);
+      if (reading === undefined || !validatorMatches(reading.flat, flatHeaders(copy.headers)))
+        return Promise.resolve();
+      return storeResponse(
+        req,
+        p,
+        entry.meta.status,
+        mergeNotModified(entry.meta.headers, copy.headers),
+        entry.body,
+      );
+    };
+
+    /** Marks the key as being fetched (others wait for it) and asks for the response to store. */
+    const lead = (req: RequestView, p: Pending): void => {
+      pending.set(req, p);
+      let release = () => {};
+      if (!inflight.has(p.key)) {
+        const k = p.key;
+        inflight.set(
+          k,
+          new Promise<void>((resolve) => {
+            release = () => {
+              inflight.delete(k);
+              resolve();
+            };
+          }),
+        );
+      }
+      req.captureResponse(maxObjectBytes, (copy) => {
+        void onCopy(req, p, copy).then(release);
+      });
+    };
+
+    // ---- Serving -------------------------------------------------------------------------------------
+
+    /** A reply from a stored entry: a 304 when the client's validators match, else the stored response. */
+    const reply = (req: RequestView, entry: StoredEntry, r: Reading, status: string): LocalReply => {
+      const headers: HeaderBag = {
+        ...r.bag,
+        age: String(Math.floor(r.policy.age())),
+        "cache-status": status,
+      };
+      if (req.method === "GET" && hasConditional(req) && clientHasCurrent(req, r.flat)) {
+        return { status: 304, headers: notModifiedHeaders(headers) };
+      }
+      return { status: entry.meta.status, headers, body: entry.body };
+    };
+
+    /** Revalidates a stale entry with the upstream: the client's request, made conditional on ours. */
+    const revalidate = (req: RequestView, p: Pending, r: Reading, why: string): undefined => {
+      const h = req.upstreamHeaders;
+      delete h["if-none-match"];
+      delete h["if-modified-since"];
+      const etag = r.flat.etag;
+      const lastModified = r.flat["last-modified"];
+      if (etag !== undefined) h["if-none-match"] = etag;
+      else if (lastModified !== undefined) h["if-modified-since"] = lastModified;
+      p.kind = "revalidate";
+      p.status = `${NAME}; fwd=${why}`;
+      lead(req, p);
+      return undefined;
+    };
+
+    const decide = (
+      req: RequestView,
+      k: string,
+      marker: StoredEntry | undefined,
+      entry: StoredEntry | undefined,
+      collapsed: boolean,
+    ): MaybeReply | Promise<MaybeReply> => {
+      const rcc = requestDirectives(req);
+      const r = entry === undefined ? undefined : read(entry);
+      const p: Pending = { kind: "miss", key: k, marker, status: "" };
+      if (entry === undefined || r === undefined) {
+        if (rcc.has("only-if-cached")) return problemReply("NOT_CACHED");
+        const leader = inflight.get(k);
+        if (leader !== undefined && !collapsed) {
+          // Another request is fetching this key: wait for it, then look again (once).
+          return Promise.race([leader, delay(COLLAPSE_WAIT_MS)]).then(() => find(req, k, COLLAPSED));
+        }
+        p.status = `${NAME}; fwd=${marker === undefined ? "uri-miss" : "vary-miss"}`;
+        lead(req, p);
+        return undefined;
+      }
+      p.entry = entry;
+      const age = r.policy.age();
+      const life = r.policy.maxAge();
+      const left = life - age;
+      const fresh = left > 0;
+      const forced =
+        rcc.has("no-cache") ||
+        (seconds(rcc, "max-age") !== undefined && age > (seconds(rcc, "max-age") as number)) ||
+        (seconds(rcc, "min-fresh") !== undefined && left < (seconds(rcc, "min-fresh") as number));
+      if (!forced) {
+        const maxStale = rcc.get("max-stale");
+        const staleOk =
+          !r.prohibitsStale &&
+          maxStale !== undefined &&
+          (maxStale === true || (seconds(rcc, "max-stale") ?? -1) >= -left);
+        if (fresh || staleOk) {
+          const hit = reply(req, entry, r, `${NAME}; hit; ttl=${Math.floor(left)}`);
+          if (collapsed) hit.headers = { ...hit.headers, "cache-status": `${NAME}; hit; collapsed` };
+          return hit;
+        }
+        const swr = seconds(r.directives, "stale-while-revalidate") ?? 0;
+        if (!r.prohibitsStale && -left < swr) {
+          const stale = reply(
+            req,
+            entry,
+            r,
+            `${NAME}; hit; ttl=${Math.floor(left)}; detail=stale-while-revalidate`,
+          );
+          if (!inflight.has(k)) stale.background = (bg) => void revalidate(bg, { ...p, key: k }, r, "stale");
+          return stale;
+        }
+      }
+      if (rcc.has("only-if-cached")) return problemReply("NOT_CACHED");
       const leader = inflight.get(k);
-      if (leader === undefined) return fetchAndStore(req, k, entry !== undefined);
-      return Promise.race([leader, delay(COLLAPSE_WAIT_MS)])
-        .then(() => lookup(k))
-        .then((e) => {
-          const collapsed = serve(req, k, e);
-          if (collapsed === undefined) return fetchAndStore(req, k, e !== undefined);
-          collapsed.headers = { ...collapsed.headers, "cache-status": `${NAME}; hit; collapsed` };
-          return collapsed;
-        });
+      if (leader !== undefined && !collapsed && !forced) {
+        return Promise.race([leader, delay(COLLAPSE_WAIT_MS)]).then(() => find(req, k, COLLAPSED));
+      }
+      return revalidate(req, p, r, forced ? "request" : "stale");
+    };
+
+    /** A HEAD is answered from a fresh stored GET (RFC 9110 §9.3.2: the same fields), else forwarded. */
+    const decideHead = (req: RequestView, entry: StoredEntry | undefined): MaybeReply => {
+      const r = entry === undefined ? undefined : read(entry);
+      if (entry !== undefined && r !== undefined) {
+        const left = r.policy.maxAge() - r.policy.age();
+        const rcc = requestDirectives(req);
+        if (left > 0 && !rcc.has("no-cache") && !rcc.has("max-age") && !rcc.has("min-fresh"))
+          return reply(req, entry, r, `${NAME}; hit; ttl=${Math.floor(left)}`);
+      }
+      pending.set(req, { kind: "miss", key: "", marker: undefined, status: `${NAME}; fwd=method` });
+      return undefined;
+    };
+
+    // ---- Responses to revalidations, and invalidation -------------------------------------------------
+
+    const onRevalidated = (req: RequestView, res: ResponseView, p: Pending): void => {
+      const entry = p.entry as StoredEntry;
+      const r = read(entry) as Reading;
+      if (!res.local && res.status === 304) {
+        // RFC 9111 §4.3.4: the stored response, with the 304's fields replacing the stored ones.
+        const merged = mergeNotModified(entry.meta.headers, res.headers);
+        replaceHeaders(res, merged);
+        res.headers.age = "0";
+        res.headers["cache-status"] = `${p.status}; fwd-status=304`;
+        if (req.method === "GET" && hasConditional(req) && clientHasCurrent(req, flatHeaders(res.headers))) {
+          const keep = notModifiedHeaders(res.headers);
+          replaceHeaders(res, pairsOf(keep));
+          return;
+        }
+        res.status = entry.meta.status;
+        res.body = entry.body;
+        return;
+      }
+      const sie = Math.max(
+        seconds(r.directives, "stale-if-error") ?? 0,
+        seconds(requestDirectives(req), "stale-if-error") ?? 0,
+      );
+      const left = r.policy.maxAge() - r.policy.age();
+      if (ERRORS.has(res.status) && !r.prohibitsStale && -left < sie) {
+        // RFC 5861 §4: the upstream failed; the stale response is better than the error.
+        const upstreamStatus = res.status;
+        const hit = reply(
+          req,
+          entry,
+          r,
+          `${NAME}; fwd=stale; fwd-status=${upstreamStatus}; detail=stale-if-error`,
+        );
+        replaceHeaders(res, pairsOf(hit.headers ?? {}));
+        res.status = hit.status;
+        res.body = (hit.body as Buffer | undefined) ?? Buffer.alloc(0);
+        return;
+      }
+      res.headers["cache-status"] = `${p.status}; fwd-status=${res.status}`;
+    };
+
+    const invalidate = (req: RequestView, res: ResponseView): void => {
+      // §4.4: a non-error answer to an unsafe method invalidates the URL, and its Location and
+      // Content-Location when they are on the same host.
+      if (res.local || res.status < 200 || res.status >= 400) return;
+      const urls = [urlTag(req.host, req.path, req.query)];
+      for (const name of ["location", "content-location"]) {
+        const v = res.headers[name];
+        if (typeof v !== "string") continue;
+        try {
+          const u = new URL(v, `${req.protocol}://${req.host}`);
+          if (u.hostname.toLowerCase() === req.host)
+            urls.push(urlTag(req.host, u.pathname, u.search.slice(1)));
+        } catch {
+          // Not a URL: nothing to invalidate.
+        }
+      }
+      for (const tag of urls) void Promise.resolve(store.purgeTag(tag)).catch(() => {});
     };
 
     return {
       onRequest(req) {
-        const k = key(req);
-        if (req.method === "HEAD") {
-          // Served when a stored GET is fresh; otherwise forwarded (a HEAD response is not stored).
-          const found = lookupNow(k);
-          const reply = (e: StoredEntry | undefined) => {
-            const hit = serve(req, k, e);
-            if (hit === undefined) statuses.set(req, `${NAME}; fwd=method`);
-            return hit;
-          };
-          return found instanceof Promise ? found.then(reply) : reply(found);
+        const method = req.method;
+        if (method === "GET") {
+          if (requestDirectives(req).has("no-store")) {
+            pending.set(req, { kind: "miss", key: "", marker: undefined, status: `${NAME}; fwd=request` });
+            return undefined;
+          }
+          const k = key(req);
+          return find(req, k, GET);
         }
-        if (req.method !== "GET") {
-          statuses.set(req, isUnsafe(req.method) ? `invalidate ${k}` : `${NAME}; fwd=method`);
-          return undefined;
-        }
-        if (requestDirectives(req).has("no-store")) {
-          statuses.set(req, `${NAME}; fwd=request`);
-          return undefined;
-        }
-        const found = lookupNow(k);
-        return found instanceof Promise ? found.then((e) => answer(req, k, e)) : answer(req, k, found);
+        if (method === "HEAD") return find(req, key(req), HEAD);
+        pending.set(req, {
+          kind: isUnsafe(method) ? "invalidate" : "miss",
+          key: "",
+          marker: undefined,
+          status: `${NAME}; fwd=method`,
+        });
+        return undefined;
       },
       onResponse(req, res) {
-        const status = statuses.get(req);
-        if (status === undefined) return;
-        if (status.startsWith("invalidate ")) {
-          // §4.4: a non-error answer to an unsafe method invalidates the stored response for its URL.
-          if (!res.local && res.status >= 200 && res.status < 400) {
-            void Promise.resolve(store.delete(status.slice("invalidate ".length))).catch(() => {});
-          }
-          return;
-        }
-        res.headers["cache-status"] = status;
+        const p = pending.get(req);
+        if (p === undefined) return;
+        if (p.kind === "invalidate") invalidate(req, res);
+        else if (p.kind === "revalidate") onRevalidated(req, res, p);
+        else res.headers["cache-status"] = p.status;
+        if (surrogateControl) delete res.headers["surrogate-control"];
       },
     };
   },
 };
+
+function hasConditional(req: RequestView): boolean {
+  return req.headers["if-none-match"] !== undefined || req.headers["if-modified-since"] !== undefined;
+}
+
+/** The fields a 304 keeps (RFC 9110 §15.4.5), with the cache's own. */
+function notModifiedHeaders(headers: HeaderBag): HeaderBag {
+  const out: HeaderBag = {};
+  for (const name of NOT_MODIFIED_FIELDS) if (headers[name] !== undefined) out[name] = headers[name];
+  for (const name of ["age", "cache-status", "last-modified", "x-request-id"])
+    if (headers[name] !== undefined) out[name] = headers[name];
+  return out;
+}
+
+function replaceHeaders(res: ResponseView, pairs: readonly (readonly [string, string])[]): void {
+  const id = res.headers["x-request-id"];
+  for (const name in res.headers) delete res.headers[name];
+  for (const [name, value] of pairs) {
+    const had = res.headers[name];
+    res.headers[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+  }
+  if (id !== undefined) res.headers["x-request-id"] = id;
+}
+
+/** RFC 9111 §4.3.4: a 304 updates the stored response only when its validator selects it. */
+function validatorMatches(stored: Record<string, string>, fresh: Record<string, string>): boolean {
+  const etag = fresh.etag;
+  if (etag !== undefined) {
+    const mine = stored.etag;
+    return mine !== undefined && mine.replace(/^W\//i, "") === etag.replace(/^W\//i, "");
+  }
+  const lm = fresh["last-modified"];
+  if (lm !== undefined) return stored["last-modified"] === lm;
+  // No validator in the 304: it answers the conditional request made from this entry's own validators.
+  return true;
+}

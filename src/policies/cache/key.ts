@@ -1,6 +1,6 @@
 // The cache key of a request: method class, host, path, the chosen query parameters (sorted, so order
-// does not split the cache), chosen headers and, when asked, the consumer. Vary is handled by the stored
-// policy (a variant that does not match is a miss), not by the key.
+// does not split the cache), chosen headers and, when asked, the consumer. A response with Vary is stored
+// under a variant key below its primary key (index.ts).
 import type { RequestView } from "../../pipeline/types.ts";
 import type { CacheOptions } from "./schema.ts";
 
@@ -12,11 +12,10 @@ export function compileCacheKey(options: CacheOptions["key"], scope: string): Ca
   const consumer = options?.consumer === true;
   return (req) => {
     let key = `${scope}|${req.host}|${req.path}`;
-    if (query !== "none" && req.query !== "") {
-      const params = [...new URLSearchParams(req.query)]
-        .filter(([k]) => query === "all" || query.includes(k))
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-      if (params.length > 0) key += `?${new URLSearchParams(params).toString()}`;
+    if (query === "all") key += sortedQuery(req.query);
+    else if (query !== "none" && req.query !== "") {
+      const kept = [...new URLSearchParams(req.query)].filter(([k]) => query.includes(k));
+      key += sortedQuery(new URLSearchParams(kept).toString());
     }
     for (const h of headers) {
       const v = req.headers[h];
@@ -25,4 +24,25 @@ export function compileCacheKey(options: CacheOptions["key"], scope: string): Ca
     if (consumer) key += `|c=${encodeURIComponent(req.identity?.consumer?.id ?? "-")}`;
     return key;
   };
+}
+
+function sortedQuery(query: string): string {
+  if (query === "") return "";
+  const params = [...new URLSearchParams(query)].sort((a, b) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0,
+  );
+  return params.length === 0 ? "" : `?${new URLSearchParams(params).toString()}`;
+}
+
+/**
+ * The internal tag every entry for one URL carries, whatever its route, variant or consumer: what an
+ * unsafe method invalidates (RFC 9111 §4.4). Surrogate keys are split on whitespace, so none has a space.
+ */
+export function urlTag(host: string, path: string, query: string): string {
+  return `url ${host}${path}${sortedQuery(query)}`;
+}
+
+/** Where a variant is stored: under its primary key, the marker's generation and the selecting values. */
+export function variantKey(key: string, generation: string, values: readonly string[]): string {
+  return `${key}|v=${generation}|${values.map(encodeURIComponent).join("|")}`;
 }

@@ -43,6 +43,19 @@ export const cacheSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    keepStaleMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "How long past its freshness a response with a validator (ETag, Last-Modified) is kept for conditional revalidation (default 300000).",
+      }),
+    ),
+    surrogateControl: Type.Optional(
+      Type.Boolean({
+        description:
+          "Honour Surrogate-Control (it replaces Cache-Control for this cache) and remove it from responses (default true).",
+      }),
+    ),
     tagHeader: Type.Optional({
       ...HeaderName,
       description: "Response header listing purge tags (default Surrogate-Key).",
@@ -50,7 +63,7 @@ export const cacheSchema = Type.Object(
   },
   {
     additionalProperties: false,
-    description: "An RFC 9111 shared cache for GET responses (work in progress, see docs).",
+    description: "An RFC 9111 shared cache for GET and HEAD responses.",
   },
 );
 

@@ -12,6 +12,11 @@ export interface EntryMeta {
   readonly storedAt: number;
   /** Surrogate keys, for purgeTag. */
   readonly tags: readonly string[];
+  /**
+   * Set on a Vary marker, which stands at the primary key in place of a response: the selecting field
+   * names, and the generation its variants are stored under (a new marker orphans the old variants).
+   */
+  readonly vary?: { readonly fields: readonly string[]; readonly generation: string };
 }
 
 export interface StoredEntry {
