@@ -45,11 +45,10 @@ describe("stale-while-revalidate", () => {
     assert.ok(isHit(fresh), "the background answer was stored");
     assert.equal(h.calls(p).length, 2);
     // The background request is logged as a request of its own.
+    const requestId = (l: Record<string, unknown>) =>
+      String((l.http as { request?: { id?: unknown } } | undefined)?.request?.id ?? "");
     await until(
-      () =>
-        h.gw
-          .logs()
-          .some((l) => String(l["http.request.id"] ?? (l.http as any)?.request?.id ?? "").endsWith("-bg")),
+      () => h.gw.logs().some((l) => requestId(l).endsWith("-bg")),
       "an access-log line for the background request",
     );
   });
