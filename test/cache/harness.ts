@@ -37,6 +37,8 @@ export interface CacheHarness {
   /** Requests the origin received for this path (any method, any query). */
   calls(path: string): { method: string; url: string; headers: IncomingHttpHeaders }[];
   get(path: string, headers?: Record<string, string>, method?: string, body?: string): Promise<Got>;
+  /** A GET through the n-th gateway (`extras.gateways` of them share the config, e.g. a Redis store). */
+  getVia(n: number, path: string, headers?: Record<string, string>, method?: string): Promise<Got>;
   close(): Promise<void>;
 }
 
@@ -82,21 +84,38 @@ export async function startCacheHarness(
     if (answer.delayMs !== undefined) setTimeout(send, answer.delayMs);
     else send();
   });
-  const gw = await startTestGateway(
-    baseConfig({
-      upstreams: [{ name: "origin", targets: [{ url: origin.url }] }],
-      ...(extras.config ?? {}),
-      routes: [
-        {
-          name: "cached",
-          match: { path: "/" },
-          upstream: "origin",
-          ...(extras.route ?? {}),
-          policies: { ...(extras.policies ?? {}), cache },
-        },
-      ],
-    }),
-  );
+  const config = baseConfig({
+    upstreams: [{ name: "origin", targets: [{ url: origin.url }] }],
+    ...(extras.config ?? {}),
+    routes: [
+      {
+        name: "cached",
+        match: { path: "/" },
+        upstream: "origin",
+        ...(extras.route ?? {}),
+        policies: { ...(extras.policies ?? {}), cache },
+      },
+    ],
+  });
+  const gateways: TestGateway[] = [];
+  for (let i = 0; i < (extras.gateways ?? 1); i++) gateways.push(await startTestGateway(config));
+  const gw = gateways[0];
+  const send = async (
+    base: string,
+    path: string,
+    headers: Record<string, string>,
+    method: string,
+    body?: string,
+  ) => {
+    // undici's request, not fetch: fetch adds Cache-Control: no-cache to conditional requests.
+    const res = await request(`${base}${path}`, { method: method as "GET", headers, body });
+    const out = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) {
+      for (const v of Array.isArray(value) ? value : [value ?? ""]) out.append(name, v);
+    }
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: out, body: text, cacheStatus: out.get("cache-status") ?? "" };
+  };
   return {
     gw,
     origin,
@@ -108,22 +127,10 @@ export async function startCacheHarness(
       origin.seen
         .filter((s) => s.url.split("?")[0] === path)
         .map((s) => ({ method: s.method, url: s.url, headers: s.headers })),
-    async get(path, headers = {}, method = "GET", body = undefined) {
-      // undici's request, not fetch: fetch adds Cache-Control: no-cache to conditional requests.
-      const res = await request(`${gw.url}${path}`, { method: method as "GET", headers, body });
-      const out = new Headers();
-      for (const [name, value] of Object.entries(res.headers)) {
-        for (const v of Array.isArray(value) ? value : [value ?? ""]) out.append(name, v);
-      }
-      return {
-        status: res.statusCode,
-        headers: out,
-        body: await res.body.text(),
-        cacheStatus: out.get("cache-status") ?? "",
-      };
-    },
+    get: (path, headers = {}, method = "GET", body = undefined) => send(gw.url, path, headers, method, body),
+    getVia: (n, path, headers = {}, method = "GET") => send(gateways[n].url, path, headers, method),
     async close() {
-      await gw.close();
+      for (const g of gateways) await g.close();
       await origin.close();
     },
   };

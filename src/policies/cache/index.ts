@@ -392,12 +392,13 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
     /** A HEAD is answered from a fresh stored GET (RFC 9110 §9.3.2: the same fields), else forwarded. */
     const decideHead = (req: RequestView, entry: StoredEntry | undefined): MaybeReply => {
       const r = entry === undefined ? undefined : read(entry);
+      const rcc = requestDirectives(req);
       if (entry !== undefined && r !== undefined) {
         const left = r.policy.maxAge() - r.policy.age();
-        const rcc = requestDirectives(req);
         if (left > 0 && !rcc.has("no-cache") && !rcc.has("max-age") && !rcc.has("min-fresh"))
           return reply(req, entry, r, `${NAME}; hit; ttl=${Math.floor(left)}`);
       }
+      if (rcc.has("only-if-cached")) return problemReply("NOT_CACHED");
       pending.set(req, { kind: "miss", key: "", marker: undefined, status: `${NAME}; fwd=method` });
       return undefined;
     };
@@ -486,9 +487,11 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       onResponse(req, res) {
         const p = pending.get(req);
         if (p === undefined) return;
-        if (p.kind === "invalidate") invalidate(req, res);
-        else if (p.kind === "revalidate") onRevalidated(req, res, p);
-        else res.headers["cache-status"] = p.status;
+        if (p.kind === "revalidate") onRevalidated(req, res, p);
+        else {
+          if (p.kind === "invalidate") invalidate(req, res);
+          res.headers["cache-status"] = p.status;
+        }
         if (surrogateControl) delete res.headers["surrogate-control"];
       },
     };

@@ -5,6 +5,7 @@
 //   - it treats must-revalidate as "always revalidate" and proxy-revalidate as "never fresh"; both only
 //     forbid serving stale (§5.2.2.2, §5.2.2.8), which this cache enforces itself (prohibitsStale);
 //   - an Age with a list or an invalid value: the first member counts, an invalid one means stale (§5.1);
+//     the apparent age (now - Date) counts when larger (§4.2.3);
 //   - any final status is storable with explicit freshness (§3), not only its fixed list; must-understand
 //     (§5.2.2.3) is honoured;
 //   - Surrogate-Control (Edge Architecture 1.0), when present, replaces Cache-Control for this cache.
@@ -115,11 +116,18 @@ export function normalizeResponse(
   else delete out["cache-control"];
   if (surrogate !== undefined) delete out.expires;
   const age = headers.age;
+  let ageValue = 0;
   if (age !== undefined) {
     const first = age.split(",")[0].trim();
     // §5.1: an invalid Age makes the response stale.
-    out.age = /^\d+$/.test(first) ? first : "2147483648";
+    ageValue = /^\d+$/.test(first) ? Number(first) : 2147483648;
   }
+  // §4.2.3: the initial age is the larger of Age and the apparent age (now - Date); the library reads
+  // only Age.
+  const date = headers.date === undefined ? Number.NaN : Date.parse(headers.date);
+  if (Number.isFinite(date)) ageValue = Math.max(ageValue, Math.floor((Date.now() - date) / 1000));
+  if (ageValue > 0) out.age = String(ageValue);
+  else delete out.age;
   let libStatus = status;
   if (!LIBRARY_STATUSES.has(status)) {
     const explicit =
