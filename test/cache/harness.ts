@@ -61,6 +61,7 @@ export async function startCacheHarness(
     route?: Record<string, unknown>;
     config?: Record<string, unknown>;
     policies?: Record<string, unknown>;
+    gateways?: number;
   } = {},
 ): Promise<CacheHarness> {
   const scripts = new Map<string, { answers: Answer[]; served: number }>();

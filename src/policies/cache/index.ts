@@ -337,8 +337,8 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
     ): MaybeReply | Promise<MaybeReply> => {
       const rcc = requestDirectives(req);
       const r = entry === undefined ? undefined : read(entry);
-      const p: Pending = { kind: "miss", key: k, marker, status: "" };
       if (entry === undefined || r === undefined) {
+        const p: Pending = { kind: "miss", key: k, marker, status: "" };
         if (rcc.has("only-if-cached")) return problemReply("NOT_CACHED");
         const leader = inflight.get(k);
         if (leader !== undefined && !collapsed) {
@@ -349,7 +349,6 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         lead(req, p);
         return undefined;
       }
-      p.entry = entry;
       const age = r.policy.age();
       const life = r.policy.maxAge();
       const left = life - age;
@@ -377,7 +376,9 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
             r,
             `${NAME}; hit; ttl=${Math.floor(left)}; detail=stale-while-revalidate`,
           );
-          if (!inflight.has(k)) stale.background = (bg) => void revalidate(bg, { ...p, key: k }, r, "stale");
+          if (!inflight.has(k))
+            stale.background = (bg) =>
+              void revalidate(bg, { kind: "revalidate", key: k, marker, entry, status: "" }, r, "stale");
           return stale;
         }
       }
@@ -386,7 +387,12 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       if (leader !== undefined && !collapsed && !forced) {
         return Promise.race([leader, delay(COLLAPSE_WAIT_MS)]).then(() => find(req, k, COLLAPSED));
       }
-      return revalidate(req, p, r, forced ? "request" : "stale");
+      return revalidate(
+        req,
+        { kind: "revalidate", key: k, marker, entry, status: "" },
+        r,
+        forced ? "request" : "stale",
+      );
     };
 
     /** A HEAD is answered from a fresh stored GET (RFC 9110 §9.3.2: the same fields), else forwarded. */
@@ -445,23 +451,35 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       res.headers["cache-status"] = `${p.status}; fwd-status=${res.status}`;
     };
 
+    const purgeUrl = (tag: string): void => {
+      void Promise.resolve(store.purgeTag(tag)).catch(() => {});
+    };
+
+    /**
+     * §4.4: a non-error answer to an unsafe method invalidates the URL, and the URLs in Location and
+     * Content-Location when they have the same origin. Only then: purging on any unsafe request would let
+     * anyone evict the cache with requests the origin refuses.
+     */
     const invalidate = (req: RequestView, res: ResponseView): void => {
-      // §4.4: a non-error answer to an unsafe method invalidates the URL, and its Location and
-      // Content-Location when they are on the same host.
       if (res.local || res.status < 200 || res.status >= 400) return;
-      const urls = [urlTag(req.host, req.path, req.query)];
+      purgeUrl(urlTag(req.host, req.path, req.query));
+      const authority = req.headers.host ?? req.headers[":authority"];
+      let base: URL;
+      try {
+        base = new URL(`${req.protocol}://${typeof authority === "string" ? authority : req.host}`);
+      } catch {
+        return;
+      }
       for (const name of ["location", "content-location"]) {
         const v = res.headers[name];
         if (typeof v !== "string") continue;
         try {
-          const u = new URL(v, `${req.protocol}://${req.host}`);
-          if (u.hostname.toLowerCase() === req.host)
-            urls.push(urlTag(req.host, u.pathname, u.search.slice(1)));
+          const u = new URL(v, base);
+          if (u.origin === base.origin) purgeUrl(urlTag(req.host, u.pathname, u.search.slice(1)));
         } catch {
           // Not a URL: nothing to invalidate.
         }
       }
-      for (const tag of urls) void Promise.resolve(store.purgeTag(tag)).catch(() => {});
     };
 
     return {

@@ -177,8 +177,12 @@ export function isUnsafe(method: string): boolean {
 }
 
 /** Request directives, with `Pragma: no-cache` read as `no-cache` when there is no Cache-Control (§5.4). */
+const NONE: Directives = new Map();
+
 export function requestDirectives(req: RequestView): Directives {
   const cc = req.headers["cache-control"];
+  // Most requests have neither: no Map per request for them (callers only read the result).
+  if (cc === undefined && req.headers.pragma === undefined) return NONE;
   const d = parseDirectives(cc);
   if (cc === undefined) {
     const pragma = req.headers.pragma;
