@@ -186,7 +186,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
 
     // ---- Storing -------------------------------------------------------------------------------------
 
-    const save = (k: string, slot: string, entry: StoredEntry, ttl: number): Promise<void> =>
+    const save = (slot: string, entry: StoredEntry, ttl: number): Promise<void> =>
       Promise.resolve(store.set(slot, entry, ttl)).then(
         () => undefined,
         () => undefined,
@@ -222,7 +222,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         .split(",")
         .map((f) => f.trim().toLowerCase())
         .filter((f) => f !== "");
-      if (fields.length === 0) return save(p.key, p.key, entry, ttl);
+      if (fields.length === 0) return save(p.key, entry, ttl);
       // A Vary marker at the key, variants below it. The marker is kept while its fields stay the same.
       const old = p.marker?.meta.vary;
       const same = old !== undefined && old.fields.join() === fields.join();
@@ -243,10 +243,9 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         generation,
         fields.map((f) => varyValue(req, f)),
       );
-      return Promise.all([
-        save(p.key, p.key, marker, Math.max(ttl, keepStaleMs)),
-        save(p.key, slot, entry, ttl),
-      ]).then(() => undefined);
+      return Promise.all([save(p.key, marker, Math.max(ttl, keepStaleMs)), save(slot, entry, ttl)]).then(
+        () => undefined,
+      );
     };
 
     const pairsOf = (headers: Readonly<HeaderBag>): [string, string][] => {

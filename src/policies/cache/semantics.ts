@@ -102,7 +102,7 @@ export function normalizeResponse(
     d.delete("no-store");
   }
   const vary = headers.vary;
-  if (vary !== undefined && vary.split(",").some((v) => v.trim() === "*")) return undefined;
+  if (vary?.split(",").some((v) => v.trim() === "*")) return undefined;
   const prohibitsStale =
     d.has("must-revalidate") || d.has("proxy-revalidate") || d.has("s-maxage") || d.has("no-cache");
   const lib = new Map(d);
