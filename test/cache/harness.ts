@@ -13,7 +13,7 @@ import { startUpstream, type TestUpstream } from "../helpers/upstream.ts";
 export interface Answer {
   status?: number;
   headers?: Record<string, string | string[] | number>;
-  body?: string;
+  body?: string | Buffer;
   /** Wait this long before answering (collapsing, background revalidation). */
   delayMs?: number;
   /** Destroy the connection instead of answering (the gateway then answers 502). */
@@ -24,6 +24,8 @@ export interface Got {
   status: number;
   headers: Headers;
   body: string;
+  /** The body's bytes. */
+  raw: Buffer;
   /** Cache-Status as sent, or "". */
   cacheStatus: string;
 }
@@ -106,16 +108,17 @@ export async function startCacheHarness(
     path: string,
     headers: Record<string, string>,
     method: string,
-    body?: string,
-  ) => {
+    payload?: string,
+  ): Promise<Got> => {
     // undici's request, not fetch: fetch adds Cache-Control: no-cache to conditional requests.
-    const res = await request(`${base}${path}`, { method: method as "GET", headers, body });
+    const res = await request(`${base}${path}`, { method: method as "GET", headers, body: payload });
     const out = new Headers();
     for (const [name, value] of Object.entries(res.headers)) {
       for (const v of Array.isArray(value) ? value : [value ?? ""]) out.append(name, v);
     }
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: out, body: text, cacheStatus: out.get("cache-status") ?? "" };
+    const raw = Buffer.from(await res.body.arrayBuffer());
+    const body = raw.toString("utf8");
+    return { status: res.statusCode, headers: out, body, raw, cacheStatus: out.get("cache-status") ?? "" };
   };
   return {
     gw,

@@ -35,6 +35,19 @@ test("an entry stored by one gateway is served by the other, with its Age", asyn
   assert.equal(h.calls(p).length, 1);
 });
 
+test("bodies are binary-safe: every byte value, through the other gateway", async () => {
+  const p = h.path();
+  const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+  h.script(p, {
+    headers: { "cache-control": "max-age=60", "content-type": "application/octet-stream" },
+    body: bytes,
+  });
+  assert.deepEqual((await h.getVia(0, p)).raw, bytes);
+  const got = await hitVia(1, p);
+  assert.ok(isHit(got));
+  assert.deepEqual(got.raw, bytes);
+});
+
 test("a revalidation through one gateway refreshes the entry for the other", async () => {
   const p = h.path();
   h.script(
