@@ -3,8 +3,8 @@
 // failed with the suite's explanation. Run from the suite's package folder (scripts/cache-tests.sh does).
 import { readFileSync } from "node:fs";
 import * as display from "./lib/display.mjs";
-import surrogate from "./tests/surrogate-control.mjs";
 import suites from "./tests/index.mjs";
+import surrogate from "./tests/surrogate-control.mjs";
 
 suites.push(surrogate);
 const results = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -22,5 +22,10 @@ for (const suite of suites) {
     }
   }
 }
-console.log([...counts].sort().map(([k, n]) => `${k}: ${n}`).join("\n"));
+console.log(
+  [...counts]
+    .sort()
+    .map(([k, n]) => `${k}: ${n}`)
+    .join("\n"),
+);
 console.log(`\n${lines.join("\n")}`);

@@ -1,7 +1,7 @@
 // Writes responses the gateway makes itself: policy local replies and RFC 9457 problems.
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
-import { ERROR_CODES, type ErrorCode } from "../errors/codes.ts";
+import { ERROR_CODES } from "../errors/codes.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "../errors/problem.ts";
 import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
 import type { RequestContext } from "../pipeline/context.ts";
