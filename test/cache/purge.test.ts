@@ -45,7 +45,11 @@ test("by tag (Surrogate-Key), and by URL", async () => {
   for (const p of [p1, p2])
     h.script(p, { headers: { "cache-control": "max-age=60", "surrogate-key": "products product-7" } });
   h.script(p3, { headers: { "cache-control": "max-age=60", "surrogate-key": "products" } });
-  for (const p of [p1, p2, p3]) await h.get(p);
+  for (const p of [p1, p2, p3]) {
+    const got = await h.get(p);
+    assert.equal(got.headers.get("surrogate-key"), null, "the tags are for the cache, not for clients");
+  }
+  assert.equal((await h.get(p1)).headers.get("surrogate-key"), null);
   assert.deepEqual((await purge("tag=product-7")).body, { removed: 2 });
   assert.equal(await hit(p1), false);
   assert.ok(await hit(p3));

@@ -509,7 +509,9 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
           if (p.kind === "invalidate") invalidate(req, res);
           res.headers["cache-status"] = p.status;
         }
+        // Both are meant for this cache, not for clients (hits are built without them).
         if (surrogateControl) delete res.headers["surrogate-control"];
+        delete res.headers[tagHeader];
       },
     };
   },
