@@ -12,6 +12,7 @@ import { Metrics } from "./observability/metrics.ts";
 import type { RequestContext } from "./pipeline/context.ts";
 import { type CountFn, type LogFn, runWarmUps } from "./pipeline/services.ts";
 import { SharedResources } from "./pipeline/shared-resources.ts";
+import { variantPrefix } from "./policies/cache/key.ts";
 import type { CacheStore } from "./policies/cache/stores/types.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { createRequestHandler } from "./server/handler.ts";
@@ -113,7 +114,7 @@ export class Gateway {
       if (!isCacheStore(store)) continue;
       const n =
         kind === "key"
-          ? Number(await store.delete(value))
+          ? Number(await store.delete(value)) + (await store.purgePrefix(variantPrefix(value)))
           : kind === "prefix"
             ? await store.purgePrefix(value)
             : await store.purgeTag(value);

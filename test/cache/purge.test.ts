@@ -26,6 +26,15 @@ test("by exact key", async () => {
   assert.equal(await hit(p), false);
 });
 
+test("by exact key: its variants go with it", async () => {
+  const p = h.path();
+  h.script(p, { headers: { "cache-control": "max-age=60", vary: "Accept-Language" } });
+  for (const lang of ["en", "fr"]) await h.get(p, { "accept-language": lang });
+  assert.ok(await hit(p, { "accept-language": "fr" }));
+  assert.deepEqual((await purge(`key=${keyOf(p)}`)).body, { removed: 3 }, "the marker and two variants");
+  assert.equal(await hit(p, { "accept-language": "en" }), false);
+});
+
 test("by prefix: a subtree, and a key's variants with it", async () => {
   const base = h.path("/tree");
   for (const p of [`${base}/a`, `${base}/b`]) {

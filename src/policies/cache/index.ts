@@ -5,7 +5,6 @@
 // stale-if-error, stores variants per Vary, collapses concurrent misses, and invalidates a URL after a
 // successful unsafe method (with its Location and Content-Location). A HEAD is answered from a fresh
 // stored GET. A credentialed response is never served to another client unless it says it may be.
-import { randomUUID } from "node:crypto";
 import CachePolicy from "http-cache-semantics";
 import { problemReply } from "../../pipeline/problem-reply.ts";
 import {
@@ -167,7 +166,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       const variant = lookup(
         variantKey(
           k,
-          vary.generation,
+          vary.fields,
           vary.fields.map((f) => varyValue(req, f)),
         ),
       );
@@ -223,29 +222,21 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         .map((f) => f.trim().toLowerCase())
         .filter((f) => f !== "");
       if (fields.length === 0) return save(p.key, entry, ttl);
-      // A Vary marker at the key, variants below it. The marker is kept while its fields stay the same.
-      const old = p.marker?.meta.vary;
-      const same = old !== undefined && old.fields.join() === fields.join();
-      const generation = same ? old.generation : randomUUID();
+      // A Vary marker at the key, variants below it.
       const marker: StoredEntry = {
-        meta: {
-          status: 0,
-          headers: [],
-          policy: null,
-          storedAt: Date.now(),
-          tags,
-          vary: { fields, generation },
-        },
+        meta: { status: 0, headers: [], policy: null, storedAt: Date.now(), tags, vary: { fields } },
         body: Buffer.alloc(0),
       };
       const slot = variantKey(
         p.key,
-        generation,
+        fields,
         fields.map((f) => varyValue(req, f)),
       );
-      return Promise.all([save(p.key, marker, Math.max(ttl, keepStaleMs)), save(slot, entry, ttl)]).then(
-        () => undefined,
-      );
+      // The marker is tiny: it outlives its variants rather than hiding one that lives longer.
+      return Promise.all([
+        save(p.key, marker, Math.max(ttl, keepStaleMs, 3_600_000)),
+        save(slot, entry, ttl),
+      ]).then(() => undefined);
     };
 
     const pairsOf = (headers: Readonly<HeaderBag>): [string, string][] => {

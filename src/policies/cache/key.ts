@@ -42,7 +42,15 @@ export function urlTag(host: string, path: string, query: string): string {
   return `url ${host}${path}${sortedQuery(query)}`;
 }
 
-/** Where a variant is stored: under its primary key, the marker's generation and the selecting values. */
-export function variantKey(key: string, generation: string, values: readonly string[]): string {
-  return `${key}|v=${generation}|${values.map(encodeURIComponent).join("|")}`;
+/**
+ * Where a variant is stored: below its primary key, by the Vary field names and the request's values. The
+ * name part is the same on every gateway, so gateways sharing a Redis store find each other's variants;
+ * keys never contain a space, so `<key> vary=` is the prefix of exactly that key's variants.
+ */
+export function variantKey(key: string, fields: readonly string[], values: readonly string[]): string {
+  return `${variantPrefix(key)}${fields.join(",")}|${values.map(encodeURIComponent).join("|")}`;
+}
+
+export function variantPrefix(key: string): string {
+  return `${key} vary=`;
 }

@@ -14,9 +14,9 @@ export interface EntryMeta {
   readonly tags: readonly string[];
   /**
    * Set on a Vary marker, which stands at the primary key in place of a response: the selecting field
-   * names, and the generation its variants are stored under (a new marker orphans the old variants).
+   * names its variants are stored under (key.ts variantKey).
    */
-  readonly vary?: { readonly fields: readonly string[]; readonly generation: string };
+  readonly vary?: { readonly fields: readonly string[] };
 }
 
 export interface StoredEntry {
