@@ -68,5 +68,9 @@ export function sendLocal(
   const w = out(res);
   w.writeHead(view.status, headers as Record<string, string | string[]>);
   if (body === undefined || ctx.method === "HEAD") w.end();
-  else w.end(body);
+  else if (typeof body !== "string" && body.length <= 8192) {
+    // Node sends the head and a string body in one write, a Buffer body in a second chunk: as latin1
+    // (one char per byte, the same bytes back) a small Buffer body goes out with its head.
+    w.end(body.toString("latin1"), "latin1");
+  } else w.end(body);
 }
