@@ -145,9 +145,11 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
     if (res.destroyed) return;
     const body = view.body;
     if (body !== undefined) {
-      // A policy answers with its own body: the upstream's is read to its end (keeping the connection)
-      // and dropped.
+      // A policy answers with its own body: the upstream's is read to its end (keeping the connection,
+      // and completing the copy the cache asked for) and dropped. The client may be gone by then: that
+      // no longer concerns this exchange.
       this.#replaced = true;
+      ctx.onClientClose = undefined;
       delete headers["transfer-encoding"];
       headers["content-length"] = String(body.length);
       ctx.bytesOut = ctx.method === "HEAD" ? 0 : body.length;
