@@ -113,6 +113,8 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       );
     }
     const pending = new WeakMap<RequestView, Pending>();
+    /** Outcomes in portcullis_policy_events_total{policy="cache"}: hit, miss, revalidated... */
+    const count = (event: string): void => ctx.services.count("cache", event);
     const inflight = new Map<string, Promise<void>>();
 
     const read = (entry: StoredEntry): Reading | undefined => {
@@ -336,6 +338,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
           return Promise.race([leader, delay(COLLAPSE_WAIT_MS)]).then(() => find(req, k, COLLAPSED));
         }
         p.status = `${NAME}; fwd=${marker === undefined ? "uri-miss" : "vary-miss"}`;
+        count("miss");
         lead(req, p);
         return undefined;
       }
@@ -354,12 +357,14 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
           maxStale !== undefined &&
           (maxStale === true || (seconds(rcc, "max-stale") ?? -1) >= -left);
         if (fresh || staleOk) {
+          count("hit");
           const hit = reply(req, entry, r, `${NAME}; hit; ttl=${Math.floor(left)}`);
           if (collapsed) hit.headers = { ...hit.headers, "cache-status": `${NAME}; hit; collapsed` };
           return hit;
         }
         const swr = seconds(r.directives, "stale-while-revalidate") ?? 0;
         if (!r.prohibitsStale && -left < swr) {
+          count("stale-while-revalidate");
           const stale = reply(
             req,
             entry,
@@ -391,8 +396,10 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       const rcc = requestDirectives(req);
       if (entry !== undefined && r !== undefined) {
         const left = r.policy.maxAge() - r.policy.age();
-        if (left > 0 && !rcc.has("no-cache") && !rcc.has("max-age") && !rcc.has("min-fresh"))
+        if (left > 0 && !rcc.has("no-cache") && !rcc.has("max-age") && !rcc.has("min-fresh")) {
+          count("hit");
           return reply(req, entry, r, `${NAME}; hit; ttl=${Math.floor(left)}`);
+        }
       }
       if (rcc.has("only-if-cached")) return problemReply("NOT_CACHED");
       pending.set(req, { kind: "miss", key: "", marker: undefined, status: `${NAME}; fwd=method` });
@@ -410,6 +417,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         replaceHeaders(res, merged);
         res.headers.age = "0";
         res.headers["cache-status"] = `${p.status}; fwd-status=304`;
+        count("revalidated");
         if (req.method === "GET" && hasConditional(req) && clientHasCurrent(req, flatHeaders(res.headers))) {
           const keep = notModifiedHeaders(res.headers);
           replaceHeaders(res, pairsOf(keep));
@@ -427,6 +435,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       if (ERRORS.has(res.status) && !r.prohibitsStale && -left < sie) {
         // RFC 5861 §4: the upstream failed; the stale response is better than the error.
         const upstreamStatus = res.status;
+        count("stale-if-error");
         const hit = reply(
           req,
           entry,
@@ -439,6 +448,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         return;
       }
       res.headers["cache-status"] = `${p.status}; fwd-status=${res.status}`;
+      count("refetched");
     };
 
     const purgeUrl = (tag: string): void => {
@@ -477,6 +487,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         const method = req.method;
         if (method === "GET") {
           if (requestDirectives(req).has("no-store")) {
+            count("bypass");
             pending.set(req, { kind: "miss", key: "", marker: undefined, status: `${NAME}; fwd=request` });
             return undefined;
           }

@@ -242,14 +242,19 @@ export const NOT_UPDATED_BY_304 = new Set([
   "x-request-id",
 ]);
 
-/** The stored fields with every field the 304 carries replacing all of its stored instances (§3.2). */
+/**
+ * The stored fields with every field the 304 carries replacing all of its stored instances (§3.2). The
+ * stored Age goes: it described the message first received, and the entry's age now starts from the 304
+ * (its own Age, if it has one, and its Date).
+ */
 export function mergeNotModified(
   stored: readonly (readonly [string, string])[],
   fresh: Readonly<HeaderBag>,
 ): [string, string][] {
   const out: [string, string][] = [];
   for (const [name, value] of stored)
-    if (fresh[name] === undefined || NOT_UPDATED_BY_304.has(name)) out.push([name, value]);
+    if (name !== "age" && (fresh[name] === undefined || NOT_UPDATED_BY_304.has(name)))
+      out.push([name, value]);
   for (const name in fresh) {
     if (NOT_UPDATED_BY_304.has(name) || name.charCodeAt(0) === 58) continue;
     const v = fresh[name];
