@@ -67,8 +67,6 @@ interface Pending {
   status: string;
 }
 
-const readings = new WeakMap<EntryMeta, Reading>();
-
 type MaybeReply = LocalReply | undefined;
 type Mode = 0 | 1 | 2;
 const GET: Mode = 0;
@@ -113,6 +111,8 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       );
     }
     const pending = new WeakMap<RequestView, Pending>();
+    /** Per policy instance: a reading depends on its options (surrogateControl, tagHeader). */
+    const readings = new WeakMap<EntryMeta, Reading>();
     /** Outcomes in portcullis_policy_events_total{policy="cache"}: hit, miss, revalidated... */
     const count = (event: string): void => ctx.services.count("cache", event);
     const inflight = new Map<string, Promise<void>>();
