@@ -1,6 +1,6 @@
 // Wires the house together: plan store, listeners, admin listener, logs and metrics, reload and
 // graceful shutdown. The request path itself lives in src/server/handler.ts.
-import { type AdminServer, startAdminServer } from "./admin/server.ts";
+import { type AdminServer, sendJson, sendProblem, startAdminServer } from "./admin/server.ts";
 import { DEFAULT_ADMIN } from "./config/defaults.ts";
 import { type ConfigIssue, formatIssues, loadConfigFile, locate } from "./config/load.ts";
 import type { RuntimePlan } from "./config/plan.ts";
@@ -12,8 +12,7 @@ import { Metrics } from "./observability/metrics.ts";
 import type { RequestContext } from "./pipeline/context.ts";
 import { type CountFn, type LogFn, runWarmUps } from "./pipeline/services.ts";
 import { SharedResources } from "./pipeline/shared-resources.ts";
-import { variantPrefix } from "./policies/cache/key.ts";
-import type { CacheStore } from "./policies/cache/stores/types.ts";
+import { purgeCaches } from "./policies/cache/purge.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { createRequestHandler } from "./server/handler.ts";
 import { type Listener, listen } from "./server/listeners.ts";
@@ -90,39 +89,21 @@ export class Gateway {
     });
   }
 
-  /**
-   * Admin DELETE /cache?key=K | ?prefix=P | ?tag=T: removes stored responses from every cache store of
-   * the gateway (memory, and Redis, which every gateway sharing it sees at once).
-   */
+  /** Admin DELETE /cache?key=K | ?prefix=P | ?tag=T (exactly one): see purgeCaches. */
   async #purge(
     req: import("node:http").IncomingMessage,
     res: import("node:http").ServerResponse,
   ): Promise<void> {
     const params = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
     const given = (["key", "prefix", "tag"] as const).filter((k) => params.has(k));
-    if (given.length !== 1 || params.get(given[0]) === "") {
-      res.writeHead(400, { "content-type": "application/problem+json", "cache-control": "no-store" });
-      res.end(
-        JSON.stringify({ title: "Give exactly one of key, prefix or tag", status: 400, code: "BAD_REQUEST" }),
-      );
+    const value = given.length === 1 ? (params.get(given[0]) ?? "") : "";
+    if (value === "") {
+      sendProblem(res, 400, "BAD_REQUEST", "Give exactly one of key, prefix or tag.");
       return;
     }
-    const kind = given[0];
-    const value = params.get(kind) ?? "";
-    let removed = 0;
-    for (const store of this.#resources.values()) {
-      if (!isCacheStore(store)) continue;
-      const n =
-        kind === "key"
-          ? Number(await store.delete(value)) + (await store.purgePrefix(variantPrefix(value)))
-          : kind === "prefix"
-            ? await store.purgePrefix(value)
-            : await store.purgeTag(value);
-      removed += n;
-    }
-    this.logger.info({ purge: { [kind]: value, removed } }, "cache purged");
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(JSON.stringify({ removed }));
+    const removed = await purgeCaches(this.#resources.values(), given[0], value);
+    this.logger.info({ purge: { [given[0]]: value, removed } }, "cache purged");
+    sendJson(res, 200, { removed });
   }
 
   /** Admin GET /upstreams: balancer, targets with requests in flight, and health state. */
@@ -169,24 +150,14 @@ export class Gateway {
 
   async start(adminPort?: number): Promise<void> {
     const plan = this.store.current;
-    const handle = createRequestHandler(
-      {
-        store: this.store,
-        onDone: (ctx, p) => this.#done(ctx, p),
-        onStart: () => this.#active++,
-        draining: () => this.#draining,
-      },
-      "http",
-    );
-    const handleTls = createRequestHandler(
-      {
-        store: this.store,
-        onDone: (ctx, p) => this.#done(ctx, p),
-        onStart: () => this.#active++,
-        draining: () => this.#draining,
-      },
-      "https",
-    );
+    const deps = {
+      store: this.store,
+      onDone: (ctx: RequestContext, p: RuntimePlan) => this.#done(ctx, p),
+      onStart: () => this.#active++,
+      draining: () => this.#draining,
+    };
+    const handle = createRequestHandler(deps, "http");
+    const handleTls = createRequestHandler(deps, "https");
     for (const config of plan.config.listeners) {
       const h = config.tls ? handleTls : handle;
       const listener = await listen({
@@ -223,11 +194,7 @@ export class Gateway {
         {
           method: "GET",
           path: "/upstreams",
-          handler: (_req, res) => {
-            const body = JSON.stringify(this.#upstreamsReport());
-            res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-            res.end(body);
-          },
+          handler: (_req, res) => sendJson(res, 200, this.#upstreamsReport()),
         },
       ],
     });
@@ -366,13 +333,6 @@ export class Gateway {
     this.logger.info("stopped");
     await flushLogger(this.logger);
   }
-}
-
-function isCacheStore(x: unknown): x is CacheStore {
-  const s = x as Partial<CacheStore>;
-  return (
-    typeof s.purgeTag === "function" && typeof s.purgePrefix === "function" && typeof s.delete === "function"
-  );
 }
 
 /** Loads, validates and compiles the file, then starts listening. Throws ConfigError with every issue. */
