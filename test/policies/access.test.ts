@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { request } from "undici";
-import { baseConfig, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { baseConfig, startTestGateway, type TestConfigInput, type TestGateway } from "../helpers/gateway.ts";
 import { parseResponse, rawRequest } from "../helpers/raw.ts";
 import { startUpstream, type TestUpstream } from "../helpers/upstream.ts";
 
@@ -29,6 +29,27 @@ async function send(port: number, target: string, headers: Record<string, string
 
 function route(name: string, path: string, access: unknown): Record<string, unknown> {
   return { name, match: { path }, upstream: "up", policies: { access } };
+}
+
+interface Fixture {
+  up: TestUpstream;
+  gw: TestGateway;
+}
+
+/** An upstream "up" and a gateway in front of it, started before the enclosing suite and closed after it. */
+function gatewayFixture(config: Omit<TestConfigInput, "upstreams">): Fixture {
+  const fx = {} as Fixture;
+  before(async () => {
+    fx.up = await startUpstream();
+    fx.gw = await startTestGateway(
+      baseConfig({ upstreams: [{ name: "up", targets: [{ url: fx.up.url }] }], ...config }),
+    );
+  });
+  after(async () => {
+    await fx.gw.close();
+    await fx.up.close();
+  });
+  return fx;
 }
 
 const ADDRESS_ROUTES = [
@@ -132,31 +153,18 @@ describe("access: the client address behind trustedProxies", () => {
 });
 
 describe("access: an IPv6 peer", () => {
-  let up: TestUpstream;
-  let gw: TestGateway;
-
-  before(async () => {
-    up = await startUpstream();
-    gw = await startTestGateway({
-      ...baseConfig({
-        upstreams: [{ name: "up", targets: [{ url: up.url }] }],
-        routes: [
-          route("deny6", "/deny6", { deny: ["::1/128"] }),
-          route("allow6", "/allow6", { allow: ["::/127"] }),
-          route("allow4", "/allow4", { allow: ["0.0.0.0/0"] }),
-        ],
-      }),
-      listeners: [{ name: "v6", address: "::1", port: 0, http2: false }],
-    });
-  });
-  after(async () => {
-    await gw.close();
-    await up.close();
+  const fx = gatewayFixture({
+    routes: [
+      route("deny6", "/deny6", { deny: ["::1/128"] }),
+      route("allow6", "/allow6", { allow: ["::/127"] }),
+      route("allow4", "/allow4", { allow: ["0.0.0.0/0"] }),
+    ],
+    listeners: [{ name: "v6", address: "::1", port: 0, http2: false }],
   });
 
   test("is matched against IPv6 entries, not IPv4 ones", async () => {
     const get = async (path: string) => {
-      const res = await request(`http://[::1]:${gw.port}${path}`, {
+      const res = await request(`http://[::1]:${fx.gw.port}${path}`, {
         headers: { "x-forwarded-for": "203.0.113.5" },
       });
       await res.body.text();
@@ -178,9 +186,10 @@ const DENY_RULES = {
 const ZONE_RULES = {
   rules: [{ pathPrefix: "/zone/open", action: "allow" }, { action: "deny" }],
 };
+const RULE_ROUTES = [route("zone", "/zone", ZONE_RULES), route("all", "/", DENY_RULES)];
 
 /** Sends each target, checks its status, and checks that none of them reached the upstream. */
-async function neverForwarded(gw: TestGateway, up: TestUpstream, cases: [string, number][]): Promise<void> {
+async function neverForwarded({ gw, up }: Fixture, cases: [string, number][]): Promise<void> {
   const before = up.seen.length;
   for (const [target, status] of cases) {
     const r = await send(gw.port, target);
@@ -196,7 +205,7 @@ async function neverForwarded(gw: TestGateway, up: TestUpstream, cases: [string,
 }
 
 /** Sends each target and checks that it reached the upstream as the expected path. */
-async function forwardedAs(gw: TestGateway, up: TestUpstream, cases: [string, string][]): Promise<void> {
+async function forwardedAs({ gw, up }: Fixture, cases: [string, string][]): Promise<void> {
   for (const [target, upstreamPath] of cases) {
     const before = up.seen.length;
     assert.equal((await send(gw.port, target)).status, 200, target);
@@ -205,25 +214,10 @@ async function forwardedAs(gw: TestGateway, up: TestUpstream, cases: [string, st
 }
 
 describe("access: path rules against every spelling, default hygiene", () => {
-  let up: TestUpstream;
-  let gw: TestGateway;
-
-  before(async () => {
-    up = await startUpstream();
-    gw = await startTestGateway(
-      baseConfig({
-        upstreams: [{ name: "up", targets: [{ url: up.url }] }],
-        routes: [route("zone", "/zone", ZONE_RULES), route("all", "/", DENY_RULES)],
-      }),
-    );
-  });
-  after(async () => {
-    await gw.close();
-    await up.close();
-  });
+  const fx = gatewayFixture({ routes: RULE_ROUTES });
 
   test("spellings the normalization canonicalizes are denied", async () => {
-    await neverForwarded(gw, up, [
+    await neverForwarded(fx, [
       ["/admin", 403],
       ["/admin/", 403],
       ["/admin/users", 403],
@@ -249,7 +243,7 @@ describe("access: path rules against every spelling, default hygiene", () => {
   });
 
   test("spellings the normalization keeps are denied by the policy's own readings", async () => {
-    await neverForwarded(gw, up, [
+    await neverForwarded(fx, [
       ["/admin;x=1", 403],
       ["/admin;jsessionid=AB12/users", 403],
       ["/;x/admin", 403],
@@ -266,7 +260,7 @@ describe("access: path rules against every spelling, default hygiene", () => {
   });
 
   test("spellings the normalization refuses", async () => {
-    await neverForwarded(gw, up, [
+    await neverForwarded(fx, [
       ["/admin%2F", 400],
       ["/admin%2fusers", 400],
       ["/x%2F..%2Fadmin", 400],
@@ -284,13 +278,13 @@ describe("access: path rules against every spelling, default hygiene", () => {
   });
 
   test("an allow rule is not widened by any spelling", async () => {
-    await neverForwarded(gw, up, [
+    await neverForwarded(fx, [
       ["/zone/x", 403],
       ["/zone/open/../x", 403],
       ["/zone/open;x", 403],
       ["/zone/open;x/../x", 403],
     ]);
-    await forwardedAs(gw, up, [
+    await forwardedAs(fx, [
       ["/zone/open", "/zone/open"],
       ["/zone/open/a", "/zone/open/a"],
       ["/zone/x/../open/a", "/zone/open/a"],
@@ -298,7 +292,7 @@ describe("access: path rules against every spelling, default hygiene", () => {
   });
 
   test("other paths go through, as the normalization wrote them", async () => {
-    await forwardedAs(gw, up, [
+    await forwardedAs(fx, [
       ["/public", "/public"],
       ["/admins", "/admins"],
       ["/administrator", "/administrator"],
@@ -313,26 +307,13 @@ describe("access: path rules against every spelling, default hygiene", () => {
 });
 
 describe("access: path rules with encodedSlashes keep and mergeSlashes off", () => {
-  let up: TestUpstream;
-  let gw: TestGateway;
-
-  before(async () => {
-    up = await startUpstream();
-    gw = await startTestGateway(
-      baseConfig({
-        upstreams: [{ name: "up", targets: [{ url: up.url }] }],
-        hygiene: { encodedSlashes: "keep", mergeSlashes: false },
-        routes: [route("zone", "/zone", ZONE_RULES), route("all", "/", DENY_RULES)],
-      }),
-    );
-  });
-  after(async () => {
-    await gw.close();
-    await up.close();
+  const fx = gatewayFixture({
+    hygiene: { encodedSlashes: "keep", mergeSlashes: false },
+    routes: RULE_ROUTES,
   });
 
   test("'//', %2F, %5C and parameters hiding separators are denied", async () => {
-    await neverForwarded(gw, up, [
+    await neverForwarded(fx, [
       ["//admin", 403],
       ["/admin%2Fusers", 403],
       ["/admin%2fusers", 403],
@@ -348,15 +329,15 @@ describe("access: path rules with encodedSlashes keep and mergeSlashes off", () 
   });
 
   test("an allow rule does not cover a path that another reading puts elsewhere", async () => {
-    await neverForwarded(gw, up, [
+    await neverForwarded(fx, [
       ["/zone/open/..%2Fx", 403],
       ["/zone/open%2F..%2Fx", 403],
     ]);
-    await forwardedAs(gw, up, [["/zone/open/a%2Fb", "/zone/open/a%2Fb"]]);
+    await forwardedAs(fx, [["/zone/open/a%2Fb", "/zone/open/a%2Fb"]]);
   });
 
   test("paths no reading puts under a rule go through unchanged", async () => {
-    await forwardedAs(gw, up, [
+    await forwardedAs(fx, [
       ["/public%2Fadmin", "/public%2Fadmin"],
       ["/x//public", "/x//public"],
       // Dot-segments are removed before slashes would be merged: the upstream gets /x/admin, not /admin.

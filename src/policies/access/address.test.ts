@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import ipaddr from "ipaddr.js";
 import { INVALID, IPV6, parseAddress, V6 } from "./address.ts";
+import { xorshift32 } from "./testing.ts";
 
 function v6Words(text: string): number[] {
   assert.equal(parseAddress(text), IPV6, text);
@@ -123,14 +124,7 @@ describe("parseAddress", () => {
       "1:2:3:4:5:6::",
     ];
     // Random addresses, written the way Node writes them.
-    let seed = 7;
-    // xorshift32: every bit is usable (an LCG's low bits repeat with short periods).
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
+    const rnd = xorshift32(7);
     for (let i = 0; i < 500; i++) {
       corpus.push([rnd() & 255, rnd() & 255, rnd() & 255, rnd() & 255].join("."));
       const groups = Array.from({ length: 8 }, () => ((rnd() & 1) === 0 ? 0 : rnd() & 0xffff));

@@ -2,18 +2,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import ipaddr from "ipaddr.js";
 import { INVALID, parseAddress } from "./address.ts";
-import { parseCidr } from "./cidr.ts";
-import { IpSet } from "./ip-set.ts";
+import { compileCidrs } from "./compile-cidrs.ts";
+import type { IpSet } from "./ip-set.ts";
+import { xorshift32 } from "./testing.ts";
 
-function set(...entries: string[]): IpSet {
-  return new IpSet(
-    entries.map((e) => {
-      const r = parseCidr(e);
-      if (typeof r === "string") throw new Error(r);
-      return r;
-    }),
-  );
-}
+const set = (...entries: string[]): IpSet => compileCidrs(entries, "/test");
 
 function has(s: IpSet, address: string): boolean {
   const a = parseAddress(address);
@@ -101,14 +94,7 @@ describe("IpSet", () => {
   });
 
   test("agrees with ipaddr.js range matching on random lists and addresses", () => {
-    let seed = 42;
-    // xorshift32: every bit is usable (an LCG's low bits repeat with short periods).
-    const rnd = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
+    const rnd = xorshift32(42);
     const cidrs: string[] = [];
     for (let i = 0; i < 300; i++) {
       const p4 = 8 + (rnd() % 25);
