@@ -49,8 +49,8 @@ const MAX_IN_FLIGHT = 256;
 
 interface Entry {
   result: IntrospectResult;
+  /** ms epoch after which the token is asked about again: never past its exp. */
   until: number;
-  exp: number | undefined;
 }
 
 export class Introspector {
@@ -111,8 +111,7 @@ export class Introspector {
     const key = createHash("sha256").update(token).digest("base64url");
     const hit = this.#cache.get(key);
     if (hit) {
-      const now = Date.now();
-      if (now < hit.until && (hit.exp === undefined || hit.exp * 1000 > now)) return hit.result;
+      if (Date.now() < hit.until) return hit.result;
       this.#cache.delete(key);
     }
     const refused = this.#inactive.get(key);
@@ -149,7 +148,7 @@ export class Introspector {
       const exp = typeof response.exp === "number" ? response.exp : undefined;
       let until = now + this.#cacheMaxMs;
       if (exp !== undefined) until = Math.min(until, exp * 1000);
-      if (until > now) this.#cache.set(key, { result, until, exp });
+      if (until > now) this.#cache.set(key, { result, until });
     } else if (this.#cacheMaxMs > 0) {
       // Refusals live in their own cache, so junk tokens cannot push valid ones out of the main one.
       this.#inactive.set(key, result);

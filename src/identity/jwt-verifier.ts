@@ -1,5 +1,5 @@
 // JWT access-token verification against a KeySet, with a cache of verified tokens so the common case
-// (the same token on many requests) costs a map lookup and two integer comparisons.
+// (the same token on many requests) costs a map lookup and a time comparison.
 import { decodeProtectedHeader, errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from "jose";
 import { LRUCache } from "lru-cache";
 import { KeyLookupError, type KeySet } from "./key-set.ts";
@@ -44,10 +44,11 @@ const EMBEDDED_KEY_HEADERS = ["jwk", "jku", "x5u", "x5c"] as const;
 
 interface CacheEntry {
   result: VerifyResult & { ok: true };
-  /** ms epoch after which the entry must be re-verified */
+  /**
+   * ms epoch after which the entry must be re-verified: never past exp. (nbf held when it was cached
+   * and time only moves on, so a hit needs no other check; past exp, the full check says "expired".)
+   */
   until: number;
-  exp: number | undefined;
-  nbf: number | undefined;
 }
 
 function normalizeTyp(typ: string): string {
@@ -70,7 +71,6 @@ export class JwtVerifier {
   readonly #algorithms: string[];
   readonly #allowed: ReadonlySet<string>;
   readonly #types: ReadonlySet<string>;
-  readonly #skewMs: number;
   readonly #skewSec: number;
   readonly #required: string[];
   readonly #cacheMaxMs: number;
@@ -97,11 +97,13 @@ export class JwtVerifier {
     this.#allowed = new Set(settings.algorithms);
     this.#types = new Set(settings.types.map(normalizeTyp));
     this.#skewSec = settings.clockSkewSec;
-    this.#skewMs = settings.clockSkewSec * 1000;
     this.#required = [...new Set(["exp", ...(settings.requiredClaims ?? [])])];
     this.#cacheMaxMs = settings.cacheMaxMs ?? 60_000;
     this.#cache = new LRUCache({ max: Math.max(1, settings.cacheSize ?? 10_000) });
   }
+
+  /** Nothing to release: shared by the routes of every plan with the same settings, the key set apart. */
+  close(): void {}
 
   /** Tokens currently cached (for tests and metrics). */
   get cached(): number {
@@ -116,17 +118,8 @@ export class JwtVerifier {
       this.#keysVersion = this.#keys.version;
     }
     const hit = this.#cache.get(token);
-    if (hit) {
-      const now = Date.now();
-      if (hit.exp !== undefined && hit.exp * 1000 <= now - this.#skewMs) {
-        this.#cache.delete(token);
-        return invalidToken("token expired");
-      }
-      if (hit.nbf !== undefined && hit.nbf * 1000 > now + this.#skewMs) {
-        this.#cache.delete(token);
-        return invalidToken("token not yet valid");
-      }
-      if (now < hit.until) return hit.result;
+    if (hit !== undefined) {
+      if (Date.now() < hit.until) return hit.result;
       this.#cache.delete(token);
     }
     return this.#verifySlow(token);
@@ -209,17 +202,11 @@ export class JwtVerifier {
   }
 
   #remember(token: string, result: VerifyResult & { ok: true }): void {
-    const { exp, nbf } = result.claims;
+    const { exp } = result.claims;
     const now = Date.now();
     let until = now + this.#cacheMaxMs;
     if (typeof exp === "number") until = Math.min(until, exp * 1000);
-    if (until <= now) return;
-    this.#cache.set(token, {
-      result,
-      until,
-      exp: typeof exp === "number" ? exp : undefined,
-      nbf: typeof nbf === "number" ? nbf : undefined,
-    });
+    if (until > now) this.#cache.set(token, { result, until });
   }
 }
 
