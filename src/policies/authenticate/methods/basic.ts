@@ -1,8 +1,9 @@
 // HTTP Basic (RFC 7617) against the consumers' scrypt password hashes.
-import type { BasicResult, HeaderBag, PolicyServices } from "../../../pipeline/types.ts";
+import type { BasicResult, PolicyServices } from "../../../pipeline/types.ts";
 import { identityOf } from "../identity.ts";
 import { type AuthMethod, authorization, type Outcome, refused } from "../method.ts";
 import type { BasicOptions } from "../schema.ts";
+import { hideAuthorization } from "./bearer.ts";
 
 const BAD = refused("invalid user name or password");
 
@@ -26,11 +27,6 @@ export function basicMethod(options: BasicOptions, services: PolicyServices, rea
             : { ok: true, identity: identityOf("basic", c.name, c) };
       return found instanceof Promise ? found.then(outcome) : outcome(found);
     },
-    hide:
-      options.hideCredentials === false
-        ? undefined
-        : (upstream: HeaderBag) => {
-            delete upstream.authorization;
-          },
+    hide: hideAuthorization(options.hideCredentials !== false),
   };
 }

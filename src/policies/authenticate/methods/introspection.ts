@@ -4,9 +4,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Introspector } from "../../../identity/introspector.ts";
 import type { PolicyServices } from "../../../pipeline/types.ts";
-import type { AuthMethod, Outcome } from "../method.ts";
+import type { AuthMethod } from "../method.ts";
 import type { IntrospectionOptions } from "../schema.ts";
-import { bearerToken, claimsOutcome, hideAuthorization, rejection } from "./bearer.ts";
+import { bearerMethod } from "./bearer.ts";
 
 export function introspectionMethod(
   options: IntrospectionOptions,
@@ -46,23 +46,11 @@ export function introspectionMethod(
   );
   services.warmUp(`introspection ${options.issuer ?? options.endpoint}`, () => introspector.start());
   const issuer = options.issuer ?? new URL(options.endpoint ?? "http://invalid").origin;
-  const done = (r: Awaited<ReturnType<Introspector["introspect"]>>): Outcome => {
-    if (!r.ok) return rejection(r);
-    const iss = typeof r.claims.iss === "string" ? r.claims.iss : issuer;
-    return claimsOutcome("introspection", iss, r.claims as Record<string, unknown>, options, services);
-  };
-  return {
-    name: "introspection",
-    header: "authorization",
-    scheme: "Bearer",
-    challenge: `Bearer realm="${realm}"`,
-    credential: bearerToken,
-    check(token: string) {
-      const r = introspector.introspect(token);
-      return r instanceof Promise ? r.then(done) : done(r);
-    },
-    hide: hideAuthorization(options.hideCredentials),
-  };
+  const issuerOf = (claims: Readonly<Record<string, unknown>>) =>
+    typeof claims.iss === "string" ? claims.iss : issuer;
+  return bearerMethod("introspection", realm, options, services, issuerOf, (token) =>
+    introspector.introspect(token),
+  );
 }
 
 function secretTag(secret: string): string {

@@ -3,19 +3,10 @@
 import { readFileSync } from "node:fs";
 import { JwtVerifier } from "../../../identity/jwt-verifier.ts";
 import { KeySet } from "../../../identity/key-set.ts";
-import type { Closable, PolicyServices } from "../../../pipeline/types.ts";
-import type { AuthMethod, Outcome } from "../method.ts";
+import type { PolicyServices } from "../../../pipeline/types.ts";
+import type { AuthMethod } from "../method.ts";
 import type { JwtOptions } from "../schema.ts";
-import { bearerToken, claimsOutcome, hideAuthorization, rejection } from "./bearer.ts";
-
-/** The verified-token cache of one verifier configuration; its key set is shared separately. */
-class SharedVerifier implements Closable {
-  readonly verifier: JwtVerifier;
-  constructor(verifier: JwtVerifier) {
-    this.verifier = verifier;
-  }
-  close(): void {}
-}
+import { bearerMethod } from "./bearer.ts";
 
 export function jwtMethod(options: JwtOptions, services: PolicyServices, realm: string): AuthMethod {
   const ca = options.ca === undefined ? undefined : readFileSync(options.ca, "utf8");
@@ -55,32 +46,21 @@ export function jwtMethod(options: JwtOptions, services: PolicyServices, realm: 
       }),
   );
   services.warmUp(`jwks ${options.issuer}`, () => keys.start());
-  const { verifier } = services.shared(verifierId, () => {
-    const verifier = new JwtVerifier(
-      {
-        issuer: options.issuer,
-        audiences: options.audiences,
-        algorithms: options.algorithms,
-        types: options.types ?? ["at+jwt"],
-        clockSkewSec: options.clockSkewSec ?? 30,
-        requiredClaims: options.requiredClaims,
-      },
-      keys,
-    );
-    return new SharedVerifier(verifier);
-  });
-  const done = (r: Awaited<ReturnType<JwtVerifier["verify"]>>): Outcome =>
-    r.ok ? claimsOutcome("jwt", options.issuer, r.claims, options, services) : rejection(r);
-  return {
-    name: "jwt",
-    header: "authorization",
-    scheme: "Bearer",
-    challenge: `Bearer realm="${realm}"`,
-    credential: bearerToken,
-    check(token: string) {
-      const r = verifier.verify(token);
-      return r instanceof Promise ? r.then(done) : done(r);
-    },
-    hide: hideAuthorization(options.hideCredentials),
-  };
+  const verifier = services.shared(
+    verifierId,
+    () =>
+      new JwtVerifier(
+        {
+          issuer: options.issuer,
+          audiences: options.audiences,
+          algorithms: options.algorithms,
+          types: options.types ?? ["at+jwt"],
+          clockSkewSec: options.clockSkewSec ?? 30,
+          requiredClaims: options.requiredClaims,
+        },
+        keys,
+      ),
+  );
+  const issuer = () => options.issuer;
+  return bearerMethod("jwt", realm, options, services, issuer, (token) => verifier.verify(token));
 }
