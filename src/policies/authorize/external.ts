@@ -26,7 +26,8 @@ export class ExternalAuthz {
   readonly #client: AuthzClient;
   readonly #timeoutMs: number;
   readonly #requestHeaders: readonly string[];
-  readonly #upstreamHeaders: readonly string[];
+  /** Headers an allowing answer may set upstream (lower case); no other source may set them. */
+  readonly upstreamHeaders: readonly string[];
   readonly #cache: LRUCache<string, Decision> | undefined;
 
   constructor(options: ExternalOptions, client: AuthzClient) {
@@ -34,7 +35,7 @@ export class ExternalAuthz {
     this.#client = client;
     this.#timeoutMs = options.timeoutMs ?? 200;
     this.#requestHeaders = (options.requestHeaders ?? []).map((h) => h.toLowerCase());
-    this.#upstreamHeaders = (options.upstreamHeaders ?? []).map((h) => h.toLowerCase());
+    this.upstreamHeaders = (options.upstreamHeaders ?? []).map((h) => h.toLowerCase());
     const ttl = options.cacheTtlMs ?? 0;
     this.#cache = ttl > 0 ? new LRUCache({ max: 10_000, ttl }) : undefined;
   }
@@ -109,7 +110,7 @@ export class ExternalAuthz {
 
   #pick(headers: HeaderBag): (readonly [string, string])[] {
     const out: (readonly [string, string])[] = [];
-    for (const name of this.#upstreamHeaders) {
+    for (const name of this.upstreamHeaders) {
       const v = headers[name];
       if (typeof v === "string") out.push([name, v]);
     }

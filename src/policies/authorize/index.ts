@@ -29,7 +29,7 @@ export const authorizePolicy: PolicyDefinition<AuthorizeOptions> = {
             options.external,
             ctx.services.shared(`authz ${options.external.url}`, () => new AuthzClient()),
           );
-    const upstreamNames = (options.external?.upstreamHeaders ?? []).map((h) => h.toLowerCase());
+    const upstreamNames = external?.upstreamHeaders ?? [];
     const needsIdentity = rules.length > 0 || options.consumers !== undefined;
 
     const apply = (req: RequestView, d: Decision): LocalReply | undefined => {
