@@ -62,15 +62,20 @@ export function headerObject(
   names?: readonly string[],
 ): Bag {
   const out: Bag = Object.create(null);
-  const add = (name: string) => {
-    const value = headers[name];
-    if (value === undefined) return;
-    if (arrays.has(name)) {
-      const items = typeof value === "string" ? [value] : value;
-      out[name] = items.flatMap((v) => splitItems(v, ",")).filter((v) => v !== "");
-    } else out[name] = typeof value === "string" ? value : [...value];
-  };
-  if (names !== undefined) for (const name of names) add(name);
-  else for (const name in headers) if (name.charCodeAt(0) !== 58 /* ":" h2 pseudo-header */) add(name);
+  if (names !== undefined) for (const name of names) addHeader(out, headers, arrays, name);
+  else {
+    for (const name in headers) {
+      if (name.charCodeAt(0) !== 58 /* ":" h2 pseudo-header */) addHeader(out, headers, arrays, name);
+    }
+  }
   return out;
+}
+
+function addHeader(out: Bag, headers: Readonly<HeaderBag>, arrays: ArrayParams, name: string): void {
+  const value = headers[name];
+  if (value === undefined) return;
+  if (arrays.has(name)) {
+    const items = typeof value === "string" ? [value] : value;
+    out[name] = items.flatMap((v) => splitItems(v, ",")).filter((v) => v !== "");
+  } else out[name] = typeof value === "string" ? value : [...value];
 }

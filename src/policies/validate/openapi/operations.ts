@@ -10,8 +10,8 @@ import { type MediaRange, mayBeJson, parseRange, specificity } from "../media-ty
 import { escapeToken } from "../violations.ts";
 import type { OpenApiVersion } from "./document.ts";
 import { PathTable } from "./paths.ts";
+import { isNode, type Node, refTokens, valueAt } from "./pointer.ts";
 
-type Node = Record<string, unknown>;
 type Tokens = readonly string[];
 
 // Never fetched: ajv only resolves references against what was added to it.
@@ -23,19 +23,8 @@ const IGNORED_HEADERS = new Set(["accept", "content-type", "authorization"]);
 /** Operations of one path, by upper-case method. */
 export type Operations = ReadonlyMap<string, Checks>;
 
-function isNode(value: unknown): value is Node {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function refTo(tokens: Tokens): string {
   return `${DOC_ID}#/${tokens.map((t) => encodeURIComponent(escapeToken(t))).join("/")}`;
-}
-
-function tokensOf(ref: string): string[] {
-  return ref
-    .slice(2)
-    .split("/")
-    .map((t) => decodeURIComponent(t).replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 class Compiler {
@@ -61,11 +50,8 @@ class Compiler {
       const ref = value.$ref;
       if (!ref.startsWith("#/")) throw new Error(`$ref "${ref}" points outside the document (not supported)`);
       if (hops === 20) throw new Error(`$ref "${ref}" is part of a loop`);
-      tokens = tokensOf(ref);
-      value = tokens.reduce<unknown>(
-        (node, t) => (isNode(node) || Array.isArray(node) ? (node as Node)[t] : undefined),
-        this.#doc,
-      );
+      tokens = refTokens(ref);
+      value = valueAt(this.#doc, tokens);
       if (value === undefined) throw new Error(`$ref "${ref}" points to nothing`);
     }
     return { value, tokens };

@@ -2,9 +2,9 @@
 // on a private copy. OpenAPI 3.0 schemas are a JSON Schema dialect of their own: `nullable` instead of a
 // "null" type, and draft-04 boolean `exclusiveMinimum`/`exclusiveMaximum`. In both versions a required
 // property marked readOnly is required in responses only, and requests are all this policy sees.
+import { escapeToken } from "../violations.ts";
 import type { OpenApiVersion } from "./document.ts";
-
-type Node = Record<string, unknown>;
+import { isNode, type Node, refTokens, valueAt } from "./pointer.ts";
 
 // Keys whose values map names (property names, schema names) to schemas: none of those names is a keyword.
 const NAME_MAPS = new Set([
@@ -17,10 +17,6 @@ const NAME_MAPS = new Set([
 ]);
 // Values, not schemas: an example may well contain `nullable: true` and must be left as written.
 const VALUES = new Set(["example", "examples", "default", "enum", "const"]);
-
-function isNode(value: unknown): value is Node {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** `seen`: YAML anchors can make one node appear twice, or even inside itself. */
 function walk(value: unknown, names: boolean, fix: (node: Node) => void, seen = new WeakSet<object>()): void {
@@ -67,15 +63,8 @@ function fixNullable(node: Node): void {
 }
 
 /** The value a local "#/..." pointer designates, or undefined. */
-export function atPointer(root: unknown, ref: string): unknown {
-  if (!ref.startsWith("#/")) return undefined;
-  let node: unknown = root;
-  for (const raw of ref.slice(2).split("/")) {
-    const token = decodeURIComponent(raw).replaceAll("~1", "/").replaceAll("~0", "~");
-    if (!isNode(node) && !Array.isArray(node)) return undefined;
-    node = (node as Node)[token];
-  }
-  return node;
+function atPointer(root: unknown, ref: string): unknown {
+  return ref.startsWith("#/") ? valueAt(root, refTokens(ref)) : undefined;
 }
 
 function readOnly(root: Node, schema: unknown): boolean {
@@ -109,7 +98,7 @@ export function externalRef(
   const ref = (value as Node).$ref;
   if (typeof ref === "string" && !ref.startsWith("#")) return { ref, pointer };
   for (const [key, child] of entries) {
-    const found = externalRef(child, `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`, seen);
+    const found = externalRef(child, `${pointer}/${escapeToken(key)}`, seen);
     if (found !== undefined) return found;
   }
   return undefined;
