@@ -98,7 +98,8 @@ export class RequestContext implements RequestView {
 
   /**
    * A request of the gateway's own, made from this one after it was answered (a background
-   * revalidation): same target, headers and identity, no body, its own id, timings and response side.
+   * revalidation): same target, headers and identity, no body, its own id, timings and response side
+   * (the caller sets `response`).
    */
   fork(startMs: number): RequestContext {
     const bg = new RequestContext(
@@ -121,6 +122,7 @@ export class RequestContext implements RequestView {
     bg.upstreamName = this.upstreamName;
     bg.identity = this.identity;
     bg.limits = this.limits;
+    bg.request = this.request;
     bg.body = EMPTY_BODY;
     bg.continued = true;
     return bg;

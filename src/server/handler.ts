@@ -147,22 +147,18 @@ function route(
     sendLocal(ctx, res, faultReply(ctx, err), r.chain);
     return;
   }
-  if (out === undefined) forward(req, res, ctx, r, plan, path);
+  if (out === undefined) forward(ctx, r, plan, path);
   else if (out instanceof Promise) {
     out.then(
       (reply) =>
-        reply === undefined
-          ? forward(req, res, ctx, r, plan, path)
-          : answer(req, res, ctx, r, plan, path, deps, reply),
+        reply === undefined ? forward(ctx, r, plan, path) : answer(ctx, r, plan, path, deps, reply),
       (err: unknown) => sendLocal(ctx, res, faultReply(ctx, err), r.chain),
     );
-  } else answer(req, res, ctx, r, plan, path, deps, out);
+  } else answer(ctx, r, plan, path, deps, out);
 }
 
 /** A policy's reply, and the background request it asked for, if any (LocalReply.background). */
 function answer(
-  req: AnyRequest,
-  res: AnyResponse,
   ctx: RequestContext,
   r: CompiledRoute,
   plan: RuntimePlan,
@@ -170,7 +166,7 @@ function answer(
   deps: HandlerDeps,
   reply: LocalReply,
 ): void {
-  sendLocal(ctx, res, reply, r.chain);
+  sendLocal(ctx, ctx.response as AnyResponse, reply, r.chain);
   const background = reply.background;
   if (background === undefined) return;
   const bg = ctx.fork(now());
@@ -184,11 +180,12 @@ function answer(
     return;
   }
   const sink = new SinkResponse();
+  bg.response = sink.asResponse();
   sink.once("close", () => {
     bg.onClientClose?.();
     deps.onDone(bg, plan);
   });
-  forward(req, sink.asResponse(), bg, r, plan, path);
+  forward(bg, r, plan, path);
 }
 
 /**
@@ -201,26 +198,26 @@ function faultReply(ctx: RequestContext, err: unknown): LocalReply {
   return problemReply("INTERNAL", "a policy failed");
 }
 
+/** ctx.request and ctx.response are set (route()). */
 function forward(
-  req: AnyRequest,
-  res: AnyResponse,
   ctx: RequestContext,
   r: CompiledRoute,
   plan: RuntimePlan,
   path: string,
   upstream: UpstreamCluster = r.upstream,
 ): void {
+  const res = ctx.response as AnyResponse;
   if (res.destroyed) return;
   const key = upstream.hashKey === undefined ? undefined : hashKeyOf(ctx, upstream.hashKey);
   const choice = upstream.choose(key);
   if ("refusal" in choice) {
-    fallBack(req, res, ctx, r, plan, path, upstream, choice.refusal);
+    fallBack(ctx, r, plan, path, upstream, choice.refusal);
     return;
   }
   const { target, permit } = choice;
   const bulkhead = upstream.bulkhead;
   if (bulkhead === undefined || bulkhead.tryEnter()) {
-    startProxy(req, res, ctx, r, plan, path, upstream, target, permit, key);
+    startProxy(ctx, r, plan, path, upstream, target, permit, key);
     return;
   }
   // Full: wait in the upstream's bounded queue, or be refused at once.
@@ -234,7 +231,7 @@ function forward(
     else if (res.destroyed) {
       bulkhead.leave();
       target.breaker?.release(permit);
-    } else startProxy(req, res, ctx, r, plan, path, upstream, target, permit, key);
+    } else startProxy(ctx, r, plan, path, upstream, target, permit, key);
   });
   if (ticket === null) {
     refuse(`upstream "${upstream.name}" has ${bulkhead.active} requests in flight`);
@@ -251,8 +248,6 @@ function forward(
  * fallback answers if it has one — a static reply, or one try of another upstream — else the error.
  */
 function fallBack(
-  req: AnyRequest,
-  res: AnyResponse,
   ctx: RequestContext,
   r: CompiledRoute,
   plan: RuntimePlan,
@@ -261,6 +256,7 @@ function fallBack(
   reply: LocalReply,
 ): void {
   const fallback = r.fallback;
+  const res = ctx.response as AnyResponse;
   if (fallback === undefined || failed !== r.upstream) {
     sendLocal(ctx, res, reply, r.chain);
     return;
@@ -272,12 +268,10 @@ function fallBack(
     return;
   }
   ctx.upstreamName = fallback.upstream.name;
-  forward(req, res, ctx, r, plan, path, fallback.upstream);
+  forward(ctx, r, plan, path, fallback.upstream);
 }
 
 function startProxy(
-  req: AnyRequest,
-  res: AnyResponse,
   ctx: RequestContext,
   r: CompiledRoute,
   plan: RuntimePlan,
@@ -289,6 +283,7 @@ function startProxy(
 ): void {
   // The listeners route "Expect: 100-continue" here instead of letting Node answer it at once, so a
   // request refused by its headers (413, 401, 404...) is refused before the client sends its body.
+  const res = ctx.response as AnyResponse;
   if (ctx.headers.expect !== undefined && !ctx.continued) out(res).writeContinue();
   ProxyCall.start({
     ctx,
@@ -301,7 +296,7 @@ function startProxy(
     key,
     path,
     headers: ctx.upstreamHeaders,
-    body: requestBody(req, ctx, plan),
+    body: requestBody(ctx, plan),
     timeouts: r.timeouts,
     now,
   });
@@ -358,7 +353,7 @@ function upstreamHeaders(ctx: RequestContext, preserveHost: boolean, plan: Runti
   return out;
 }
 
-function requestBody(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): Readable | Buffer | null {
+function requestBody(ctx: RequestContext, plan: RuntimePlan): Readable | Buffer | null {
   if (ctx.body !== undefined) {
     if (ctx.body.length === 0 && !hasBody(ctx)) return null;
     // A policy read the body: send it whole, framed by its length (a chunked original included).
@@ -366,6 +361,7 @@ function requestBody(req: AnyRequest, ctx: RequestContext, plan: RuntimePlan): R
     return ctx.body.length === 0 ? null : ctx.body;
   }
   if (!hasBody(ctx)) return null;
+  const req = ctx.request as AnyRequest;
   const guard = new BodyGuard(plan.limits.maxBodyBytes, plan.limits.bodyIdleTimeoutMs, ctx);
   req.on("error", (err) => guard.destroy(err));
   req.pipe(guard);

@@ -62,9 +62,10 @@ export function sendLocal(
   if (chain !== undefined) runResponseHooks(chain, ctx, view);
   ctx.status = view.status;
   if (view.body !== undefined) body = view.body;
-  if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-  else if (reply.status !== 204 && reply.status !== 304) headers["content-length"] = "0";
-  ctx.bytesOut = body === undefined ? 0 : Buffer.byteLength(body);
+  const length = body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  if (body !== undefined || (reply.status !== 204 && reply.status !== 304))
+    headers["content-length"] = String(length);
+  ctx.bytesOut = length;
   const w = out(res);
   w.writeHead(view.status, headers as Record<string, string | string[]>);
   if (body === undefined || ctx.method === "HEAD") w.end();

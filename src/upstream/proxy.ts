@@ -150,7 +150,6 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       // no longer concerns this exchange.
       this.#replaced = true;
       ctx.onClientClose = undefined;
-      delete headers["transfer-encoding"];
       headers["content-length"] = String(body.length);
       ctx.bytesOut = ctx.method === "HEAD" ? 0 : body.length;
       out(res).writeHead(view.status, headers as Record<string, string | string[]>);
