@@ -46,12 +46,13 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
     }
     const failOpen = options.failureMode !== "closed";
     const store = new GuardedStore(primary, primary === local || !failOpen ? undefined : local, services);
-    const terms =
-      options.lease === undefined
-        ? undefined
-        : { size: options.lease.size, ttlMs: options.lease.ttlMs ?? 1000 };
-    // Shared by every plan, so a reload does not open a second set of leases on the same keys.
-    const leases = terms === undefined ? undefined : services.shared("rate-limit leases", () => new Leases());
+    let take = (key: string, spec: LimitSpec): Decision | Promise<Decision> => store.take(key, spec, 1);
+    if (options.lease !== undefined) {
+      const terms = { size: options.lease.size, ttlMs: options.lease.ttlMs ?? 1000 };
+      // Shared by every plan, so a reload does not open a second set of leases on the same keys.
+      const leases = services.shared("rate-limit leases", () => new Leases());
+      take = (key, spec) => leases.take(store, key, spec, terms);
+    }
     const headers = options.headers !== false;
     const policyHeader = policyField([
       ...compiled.limits.map((l) => ({ name: l.name, quota: l.spec.limit, windowSec: l.windowSec })),
@@ -91,14 +92,11 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
         if (override?.exempt === true) return undefined;
         const pending: (Outcome | Promise<Outcome>)[] = [];
         try {
+          // Keys are {scope|name|partition[|period]}: the braces are a Cluster hash tag.
           for (const l of compiled.limits) {
             const limit = own(override?.limits, l.name);
             const spec = limit === undefined ? l.spec : withLimit(l.spec, limit);
-            const key = `rl:{${scope}|${l.name}|${l.key(req)}}`;
-            const d =
-              leases !== undefined && terms !== undefined
-                ? leases.take(store, key, spec, terms)
-                : store.take(key, spec, 1);
+            const d = take(`{${scope}|${l.name}|${l.key(req)}}`, spec);
             pending.push(
               d instanceof Promise ? d.then((x) => outcome(l.name, x, false)) : outcome(l.name, d, false),
             );
@@ -107,7 +105,7 @@ export const rateLimitPolicy: PolicyDefinition<RateLimitOptions> = {
           for (const q of compiled.quotas) {
             const p = periodOf(now, q.period, q.timeZone);
             const limit = own(override?.quotas, q.name) ?? q.limit;
-            const d = store.quota(`q:{${scope}|${q.name}|${q.key(req)}|${p.id}}`, limit, p.endMs, 1);
+            const d = store.quota(`{${scope}|${q.name}|${q.key(req)}|${p.id}}`, limit, p.endMs, 1);
             pending.push(
               d instanceof Promise ? d.then((x) => outcome(q.name, x, true)) : outcome(q.name, d, true),
             );

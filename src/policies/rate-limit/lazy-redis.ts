@@ -1,12 +1,13 @@
-// The Redis store as the policy holds it: the connection opens when the gateway warms the plan up (or on
+// A Redis store as a policy holds it: the connection opens when the gateway warms the plan up (or on
 // first use), not when the plan is compiled, so `portcullis validate` never connects to Redis and never
-// waits on it to exit.
+// waits on it to exit. The rate-limit and the cache store both build on LazyRedis.
 import type { Closable, RedisSettings } from "../../pipeline/types.ts";
-import { type RedisConnection, RedisStore, type RedisStoreOptions } from "./stores/redis.ts";
+import { RedisStore, type RedisStoreOptions } from "./stores/redis.ts";
+import type { RedisClientOptions, RedisConnection } from "./stores/redis-connection.ts";
 import type { Decision, LimiterStore, LimitSpec, QuotaDecision } from "./stores/types.ts";
 
 /** The config's `redis` section as a connection spec (the policy checked that exactly one form is given). */
-export function connectionOf(settings: RedisSettings): RedisConnection {
+function connectionOf(settings: RedisSettings): RedisConnection {
   if (settings.url !== undefined) return { url: settings.url };
   if (settings.sentinels !== undefined) {
     return { sentinels: settings.sentinels, name: settings.name ?? "", password: settings.password };
@@ -14,38 +15,52 @@ export function connectionOf(settings: RedisSettings): RedisConnection {
   return { cluster: settings.cluster ?? [], password: settings.password };
 }
 
-export class LazyRedisStore implements LimiterStore, Closable {
-  readonly name = "redis";
-  readonly #options: RedisStoreOptions;
-  #store: RedisStore | undefined;
+/** A store's options from the `redis` section: its keys go under the configured prefix + `namespace`. */
+export function redisOptionsOf(
+  settings: RedisSettings,
+  namespace: string,
+): RedisConnection & RedisClientOptions {
+  return {
+    ...connectionOf(settings),
+    prefix: `${settings.prefix ?? "portcullis:"}${namespace}`,
+    timeoutMs: settings.timeoutMs ?? 50,
+  };
+}
 
-  constructor(settings: RedisSettings, onState: RedisStoreOptions["onState"]) {
-    const common = {
-      prefix: settings.prefix ?? "portcullis:",
-      timeoutMs: settings.timeoutMs ?? 50,
-      onState,
-    };
-    this.#options =
-      settings.url !== undefined
-        ? { ...common, url: settings.url }
-        : settings.sentinels !== undefined
-          ? {
-              ...common,
-              sentinels: settings.sentinels,
-              name: settings.name ?? "",
-              password: settings.password,
-            }
-          : { ...common, cluster: settings.cluster ?? [], password: settings.password };
+interface RedisBacked {
+  ready(waitMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens the store on first use; `connect` is the warm-up, `close` the plan's teardown. */
+export class LazyRedis<S extends RedisBacked> implements Closable {
+  readonly #open: () => S;
+  #store: S | undefined;
+
+  constructor(open: () => S) {
+    this.#open = open;
   }
 
-  get store(): RedisStore {
-    this.#store ??= new RedisStore(this.#options);
+  get store(): S {
+    this.#store ??= this.#open();
     return this.#store;
   }
 
   /** Connects; resolves once connected, rejects if not within `waitMs` (the gateway logs it). */
   async connect(waitMs: number): Promise<void> {
     if (!(await this.store.ready(waitMs))) throw new Error(`Redis not reachable within ${waitMs} ms`);
+  }
+
+  close(): void {
+    void this.#store?.close();
+  }
+}
+
+export class LazyRedisStore extends LazyRedis<RedisStore> implements LimiterStore {
+  readonly name = "redis";
+
+  constructor(settings: RedisSettings, onState: RedisStoreOptions["onState"]) {
+    super(() => new RedisStore({ ...redisOptionsOf(settings, "rl:"), onState }));
   }
 
   take(key: string, spec: LimitSpec, cost: number): Promise<Decision> {
@@ -58,9 +73,5 @@ export class LazyRedisStore implements LimiterStore, Closable {
 
   lease(key: string, spec: LimitSpec, want: number): Promise<{ granted: number; decision: Decision }> {
     return this.store.lease(key, spec, want);
-  }
-
-  close(): void {
-    void this.#store?.close();
   }
 }

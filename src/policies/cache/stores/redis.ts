@@ -19,6 +19,7 @@ import {
   disconnectClient,
   failureReason,
   type RedisClient,
+  type RedisClientOptions,
   type RedisConnection,
   waitForReady,
 } from "../../rate-limit/stores/redis-connection.ts";
@@ -27,20 +28,14 @@ import { type CacheStore, checkTtl, type EntryMeta, entryBytes, type StoredEntry
 export { StoreUnavailableError } from "../../rate-limit/stores/errors.ts";
 export type { RedisAddress, RedisConnection } from "../../rate-limit/stores/redis-connection.ts";
 
-export type RedisCacheStoreOptions = RedisConnection & {
-  /** Prepended to every key, e.g. "portcullis:cache:". */
-  readonly prefix: string;
-  /** Per-entry cap, body + meta (default 8 MiB). */
-  readonly maxObjectBytes?: number;
-  /** The longest get/set/delete may take, in ms (default 50). */
-  readonly timeoutMs?: number;
-  /** The longest a purge may take, in ms (default 10 000). */
-  readonly purgeTimeoutMs?: number;
-  /** Longest wait between reconnection attempts, in ms (default 2000). */
-  readonly reconnectMaxDelayMs?: number;
-  /** Tear down a connection whose replies stopped for this long, in ms (default max(1000, 20 × timeoutMs)). */
-  readonly socketTimeoutMs?: number;
-};
+/** `timeoutMs` bounds get/set/delete as a whole. */
+export type RedisCacheStoreOptions = RedisConnection &
+  RedisClientOptions & {
+    /** Per-entry cap, body + meta (default 8 MiB). */
+    readonly maxObjectBytes?: number;
+    /** The longest a purge may take, in ms (default 10 000). */
+    readonly purgeTimeoutMs?: number;
+  };
 
 /** Unlinks the entry only if it still carries the tag, so stale tag-set members never purge anything. */
 const UNLINK_IF_TAGGED = `
@@ -78,12 +73,7 @@ export class RedisCacheStore implements CacheStore {
       if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be > 0`);
     }
     this.prefix = options.prefix;
-    this.client = createRedisClient(options, {
-      timeoutMs: this.timeoutMs,
-      reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 2000,
-      socketTimeoutMs: options.socketTimeoutMs ?? Math.max(1000, 20 * this.timeoutMs),
-      connectionName: "portcullis-cache",
-    });
+    this.client = createRedisClient(options, this.timeoutMs, "cache");
     this.client.defineCommand("cacheUnlinkIfTagged", { numberOfKeys: 1, lua: UNLINK_IF_TAGGED });
     const commands = this.client as unknown as { cacheUnlinkIfTagged: UnlinkIfTagged };
     this.unlinkIfTagged = commands.cacheUnlinkIfTagged.bind(this.client);

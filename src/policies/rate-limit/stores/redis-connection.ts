@@ -21,16 +21,20 @@ export type RedisConnection =
     }
   | { readonly cluster: readonly RedisAddress[]; readonly password?: string };
 
-export interface ClientTuning {
-  /** Per-command bound (ms). */
-  readonly timeoutMs: number;
-  /** Longest wait between reconnection attempts (ms). */
-  readonly reconnectMaxDelayMs: number;
-  /** A connection with a command pending and no byte received for this long is torn down (ms). */
-  readonly socketTimeoutMs: number;
-  /** CLIENT SETNAME, so each store's connections can be told apart (default "portcullis-rate-limit"). */
-  readonly connectionName?: string;
+/** What every Redis-backed store takes besides the connection (the rate-limit and the cache store alike). */
+export interface RedisClientOptions {
+  /** Prepended to every key the store writes. */
+  readonly prefix: string;
+  /** The longest a call may take, in ms (default 50); also each command's own bound. */
+  readonly timeoutMs?: number;
+  /** Longest wait between reconnection attempts, in ms (default 2000). */
+  readonly reconnectMaxDelayMs?: number;
+  /** Tear down a connection whose replies stopped for this long, in ms (default max(1000, 20 × timeoutMs)). */
+  readonly socketTimeoutMs?: number;
 }
+
+/** Names the store in errors and in CLIENT SETNAME (portcullis-<store>), so its connections can be told apart. */
+export type StoreName = "rate-limit" | "cache";
 
 export type RedisClient = Redis | Cluster;
 
@@ -42,16 +46,22 @@ export function reconnectDelay(maxMs: number): (attempt: number) => number {
   };
 }
 
-export function createRedisClient(connection: RedisConnection, tuning: ClientTuning): RedisClient {
-  const retry = reconnectDelay(tuning.reconnectMaxDelayMs);
+/** `timeoutMs` is the store's checked value; the other tunings default here. */
+export function createRedisClient(
+  options: RedisConnection & RedisClientOptions,
+  timeoutMs: number,
+  store: StoreName,
+): RedisClient {
+  const connection: RedisConnection = options;
+  const retry = reconnectDelay(options.reconnectMaxDelayMs ?? 2000);
   const perConnection = {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: tuning.timeoutMs,
+    commandTimeout: timeoutMs,
     // Calls never wait for a connection attempt (they fail fast), so this only bounds a hung SYN.
-    connectTimeout: Math.max(1000, 10 * tuning.timeoutMs),
-    socketTimeout: tuning.socketTimeoutMs,
-    connectionName: tuning.connectionName ?? "portcullis-rate-limit",
+    connectTimeout: Math.max(1000, 10 * timeoutMs),
+    socketTimeout: options.socketTimeoutMs ?? Math.max(1000, 20 * timeoutMs),
+    connectionName: `portcullis-${store}`,
   } satisfies RedisOptions;
 
   if ("cluster" in connection) {
@@ -59,7 +69,7 @@ export function createRedisClient(connection: RedisConnection, tuning: ClientTun
       enableOfflineQueue: false,
       clusterRetryStrategy: retry,
       clusterNodeRetryStrategy: retry,
-      slotsRefreshTimeout: Math.max(1000, 10 * tuning.timeoutMs),
+      slotsRefreshTimeout: Math.max(1000, 10 * timeoutMs),
       redisOptions: { ...perConnection, password: connection.password },
     };
     return new Cluster(
@@ -79,12 +89,12 @@ export function createRedisClient(connection: RedisConnection, tuning: ClientTun
       sentinelRetryStrategy: retry,
     });
   }
-  checkUrl(connection.url, (tuning.connectionName ?? "portcullis-rate-limit").replace(/^portcullis-/, ""));
+  checkUrl(connection.url, store);
   return new Redis(connection.url, common);
 }
 
 /** Refuses a non-Redis URL without echoing it: it may hold a password. */
-function checkUrl(url: string, store: string): void {
+function checkUrl(url: string, store: StoreName): void {
   let protocol: string;
   try {
     protocol = new URL(url).protocol;

@@ -9,6 +9,7 @@ import {
   disconnectClient,
   failureReason,
   type RedisClient,
+  type RedisClientOptions,
   type RedisConnection,
   waitForReady,
 } from "./redis-connection.ts";
@@ -21,18 +22,11 @@ export type { RedisAddress, RedisConnection } from "./redis-connection.ts";
 
 export type StoreState = "up" | "down";
 
-export type RedisStoreOptions = RedisConnection & {
-  /** Prepended to every key, e.g. "portcullis:rl:". */
-  readonly prefix: string;
-  /** The longest any call may take, in ms (default 50). */
-  readonly timeoutMs?: number;
-  /** Called on each change between up and down (logging, metrics); `reason` is credential-free. */
-  readonly onState?: (state: StoreState, reason?: string) => void;
-  /** Longest wait between reconnection attempts, in ms (default 2000). */
-  readonly reconnectMaxDelayMs?: number;
-  /** Tear down a connection whose replies stopped for this long, in ms (default max(1000, 20 × timeoutMs)). */
-  readonly socketTimeoutMs?: number;
-};
+export type RedisStoreOptions = RedisConnection &
+  RedisClientOptions & {
+    /** Called on each change between up and down (logging, metrics); `reason` is credential-free. */
+    readonly onState?: (state: StoreState, reason?: string) => void;
+  };
 
 type Reply = readonly [
   allowed: number,
@@ -71,11 +65,7 @@ export class RedisStore implements LimiterStore {
     this.prefix = options.prefix;
     this.onState = options.onState;
     this.firstConnect?.promise.catch(() => {});
-    this.client = createRedisClient(options, {
-      timeoutMs,
-      reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 2000,
-      socketTimeoutMs: options.socketTimeoutMs ?? Math.max(1000, 20 * timeoutMs),
-    });
+    this.client = createRedisClient(options, timeoutMs, "rate-limit");
     const commands = this.client as unknown as Record<ScriptName, ScriptCall>;
     const scripts = {} as Record<ScriptName, ScriptCall>;
     for (const [name, lua] of Object.entries(SCRIPTS) as [ScriptName, string][]) {
