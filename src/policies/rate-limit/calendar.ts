@@ -74,15 +74,15 @@ export interface Period {
   readonly endMs: number;
 }
 
-const recent = new Map<string, Period & { fromMs: number }>();
+const recent = new Map<string, { readonly period: Period; readonly fromMs: number }>();
 
 /** The period `nowMs` falls in; remembered until it ends, so a request costs a map lookup. */
 export function periodOf(nowMs: number, period: "day" | "month", tz: string): Period {
   const memo = `${period}|${tz}`;
   const hit = recent.get(memo);
-  if (hit !== undefined && hit.fromMs <= nowMs && nowMs < hit.endMs) return { id: hit.id, endMs: hit.endMs };
+  if (hit !== undefined && hit.fromMs <= nowMs && nowMs < hit.period.endMs) return hit.period;
   const p = computePeriod(nowMs, period, tz);
-  recent.set(memo, { ...p, fromMs: nowMs });
+  recent.set(memo, { period: p, fromMs: nowMs });
   return p;
 }
 

@@ -20,10 +20,6 @@ export class GuardedStore {
     this.#services = services;
   }
 
-  get primary(): LimiterStore {
-    return this.#primary;
-  }
-
   take(key: string, spec: LimitSpec, cost: number): Decision | Promise<Decision> {
     const d = this.#primary.take(key, spec, cost);
     if (!(d instanceof Promise)) return d;

@@ -8,8 +8,7 @@
 // into the next window. At any moment a gateway holds at most size - 1 such units per key, so across N
 // gateways: admitted in any window <= L + N * (size - 1). Undershoot is bounded the same way.
 import type { Closable } from "../../pipeline/types.ts";
-import type { GuardedStore } from "./guarded-store.ts";
-import type { Decision, LimitSpec } from "./stores/types.ts";
+import type { Decision, LimiterStore, LimitSpec } from "./stores/types.ts";
 
 interface Lease {
   units: number;
@@ -27,8 +26,15 @@ export interface LeaseTerms {
 export class Leases implements Closable {
   readonly #leases = new Map<string, Lease>();
   readonly #pending = new Map<string, Promise<unknown>>();
+  #nextSweepAt = 0;
 
-  take(store: GuardedStore, key: string, spec: LimitSpec, terms: LeaseTerms): Decision | Promise<Decision> {
+  /** `store` is the policy's guarded store: a failure there has already become a stand-in or StoreDown. */
+  take(
+    store: Pick<LimiterStore, "lease">,
+    key: string,
+    spec: LimitSpec,
+    terms: LeaseTerms,
+  ): Decision | Promise<Decision> {
     // Consumers with overridden limits share a Redis key but not a lease.
     const local = `${key}#${spec.limit}`;
     const now = Date.now();
@@ -45,7 +51,11 @@ export class Leases implements Closable {
     }
     const pending = this.#pending.get(local);
     if (pending !== undefined) return pending.then(() => this.take(store, key, spec, terms));
-    if (this.#leases.size > 10_000) this.sweep(now);
+    // At most once a second: with many live leases a sweep per new lease would cost O(leases) a request.
+    if (this.#leases.size > 10_000 && now >= this.#nextSweepAt) {
+      this.#nextSweepAt = now + 1000;
+      this.sweep(now);
+    }
     const call = Promise.resolve(store.lease(key, spec, terms.size)).then(({ granted, decision }) => {
       this.#pending.delete(local);
       const at = Date.now();
