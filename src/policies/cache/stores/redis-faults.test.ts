@@ -3,33 +3,17 @@
 // made by a proxy of our own in front of the machine's Redis; nothing here touches the Redis server.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
-import { closedPort, TcpProxy } from "../../rate-limit/stores/test-proxy.ts";
+import { closedPort, faultTestHooks } from "../../rate-limit/stores/test-proxy.ts";
 import { entry } from "./conformance.ts";
-import { escapeGlob, RedisCacheStore, StoreUnavailableError } from "./redis.ts";
+import { RedisCacheStore, StoreUnavailableError } from "./redis.ts";
 
 const TIMEOUT = 100;
 const BOUND = 3 * TIMEOUT;
 const PREFIX = `test:portcullis:cache:${randomUUID()}:`;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-after(async () => {
-  const admin = new Redis("redis://127.0.0.1:6379");
-  const keys = await admin.keys(`${escapeGlob(PREFIX)}*`);
-  if (keys.length > 0) await admin.del(...keys);
-  admin.disconnect();
-});
-
-async function proxy(): Promise<TcpProxy> {
-  const p = await TcpProxy.start({ host: "127.0.0.1", port: 6379 });
-  cleanups.push(() => p.close());
-  return p;
-}
+const { later, proxy } = faultTestHooks(PREFIX);
 
 function store(port: number): RedisCacheStore {
   const s = new RedisCacheStore({
@@ -39,7 +23,7 @@ function store(port: number): RedisCacheStore {
     purgeTimeoutMs: 2 * TIMEOUT,
     reconnectMaxDelayMs: 300,
   });
-  cleanups.push(() => s.close());
+  later(() => s.close());
   return s;
 }
 

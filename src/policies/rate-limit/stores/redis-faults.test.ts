@@ -3,11 +3,10 @@
 // by a proxy of our own in front of the machine's Redis; nothing here touches the Redis server itself.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
 import { RedisStore, type RedisStoreOptions, StoreUnavailableError } from "./redis.ts";
-import { closedPort, TcpProxy } from "./test-proxy.ts";
+import { closedPort, faultTestHooks } from "./test-proxy.ts";
 import type { LimitSpec } from "./types.ts";
 
 const TIMEOUT = 100;
@@ -15,22 +14,7 @@ const BOUND = 3 * TIMEOUT;
 const PREFIX = `test:portcullis:rl:${randomUUID()}:`;
 const spec: LimitSpec = { kind: "sliding-window", limit: 1_000_000, windowMs: 10_000 };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-after(async () => {
-  const admin = new Redis("redis://127.0.0.1:6379");
-  const keys = await admin.keys(`${PREFIX}*`);
-  if (keys.length > 0) await admin.del(...keys);
-  admin.disconnect();
-});
-
-async function proxy(): Promise<TcpProxy> {
-  const p = await TcpProxy.start({ host: "127.0.0.1", port: 6379 });
-  cleanups.push(() => p.close());
-  return p;
-}
+const { later, proxy } = faultTestHooks(PREFIX);
 
 function store(port: number, extra: Partial<RedisStoreOptions> = {}) {
   const states: string[] = [];
@@ -42,7 +26,7 @@ function store(port: number, extra: Partial<RedisStoreOptions> = {}) {
     onState: (state, reason) => states.push(reason ? `${state}: ${reason}` : state),
     ...extra,
   } as RedisStoreOptions);
-  cleanups.push(() => s.close());
+  later(() => s.close());
   return { store: s, states };
 }
 

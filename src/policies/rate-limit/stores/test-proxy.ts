@@ -3,6 +3,9 @@
 // "resume" delivers them; "down" destroys every connection and closes the port (a crashed server), "up"
 // listens on the same port again.
 import net from "node:net";
+import { after, afterEach } from "node:test";
+import { Redis } from "ioredis";
+import { escapeGlob } from "../../cache/stores/redis.ts";
 
 interface Pair {
   readonly client: net.Socket;
@@ -105,4 +108,35 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * The hooks of a fault-test file against the machine's Redis: what `later` registers runs after each test
+ * (newest first), `proxy()` is a fresh proxy in front of that Redis closed after the test, and every key
+ * under `prefix` (taken literally) is deleted when the file ends.
+ */
+export function faultTestHooks(prefix: string): {
+  later: (cleanup: () => Promise<void>) => void;
+  proxy: () => Promise<TcpProxy>;
+} {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  after(async () => {
+    const admin = new Redis("redis://127.0.0.1:6379");
+    const keys = await admin.keys(`${escapeGlob(prefix)}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+  });
+  return {
+    later: (cleanup) => {
+      cleanups.push(cleanup);
+    },
+    proxy: async () => {
+      const p = await TcpProxy.start({ host: "127.0.0.1", port: 6379 });
+      cleanups.push(() => p.close());
+      return p;
+    },
+  };
 }
