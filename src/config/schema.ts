@@ -2,6 +2,7 @@
 // published file `schema/portcullis.schema.json` that editors use for autocompletion.
 import Type, { type Static } from "typebox";
 import { consumerSchema } from "../consumers/schema.ts";
+import { TOKEN_PATTERN } from "../pipeline/token.ts";
 import { policiesSchema } from "../policies/registry.ts";
 import { healthSchema } from "../upstream/health/config.ts";
 
@@ -292,7 +293,7 @@ export const routeSchema = Type.Object(
         ),
         headers: Type.Optional(
           // additionalProperties: a patterned Record alone would let a non-matching key through silently.
-          Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), ValueMatch, {
+          Type.Record(Type.String({ pattern: TOKEN_PATTERN }), ValueMatch, {
             additionalProperties: false,
             description: "Header name → matcher; all must match (names are case-insensitive).",
           }),

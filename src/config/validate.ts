@@ -6,6 +6,7 @@ import { BlockList, isIP } from "node:net";
 import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { TOKEN_PATTERN } from "../pipeline/token.ts";
 import { type ConfigIssue, type ConfigSource, escapePointerToken, issueAt } from "./config-error.ts";
 import { DEFAULT_ADMIN, DEFAULT_LISTEN_ADDRESS } from "./defaults.ts";
 import { configSchema } from "./schema.ts";
@@ -276,8 +277,7 @@ const PATTERNS: Record<string, string> = {
   "^[A-Z]+$": 'must be an HTTP method in capitals, such as "GET"',
   "^[A-Za-z]+$": 'must be an HTTP method, such as "GET"',
   "^([A-Za-z]+|\\*)$": 'must be an HTTP method, such as "GET", or "*"',
-  "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$":
-    "must be a header name (letters, digits and !#$%&'*+.^_`|~-; no spaces or colons)",
+  [TOKEN_PATTERN]: "must be a header name (letters, digits and !#$%&'*+.^_`|~-; no spaces or colons)",
 };
 
 function patternMessage(pattern: string, schema: Json | undefined): string {

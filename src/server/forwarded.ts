@@ -2,6 +2,7 @@
 // only when the peer that sent them is a configured trusted proxy; otherwise they are replaced.
 import { isIPv6 } from "node:net";
 import proxyaddr from "proxy-addr";
+import { TOKEN } from "../pipeline/token.ts";
 import type { HeaderBag } from "../pipeline/types.ts";
 
 export type TrustFn = ((addr: string, hop: number) => boolean) | undefined;
@@ -34,7 +35,6 @@ function forwardedNode(ip: string): string {
   return isIPv6(ip) ? `"[${ip}]"` : ip;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 let lastHost = "";
 let lastQuoted = "";
 

@@ -1,5 +1,6 @@
 // Path and method rules, compiled once: the first rule whose conditions all hold decides.
 
+import { TOKEN } from "../../pipeline/token.ts";
 import { PolicyConfigError } from "../../pipeline/types.ts";
 import { normalizePath } from "../../server/hygiene/normalize-path.ts";
 import { INVALID } from "./address.ts";
@@ -20,7 +21,6 @@ export interface CompiledRule {
   readonly deny: boolean;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SLASH = 0x2f;
 
 function compilePath(raw: string, at: string): string {

@@ -1,11 +1,12 @@
 import Type, { type Static } from "typebox";
+import { TOKEN_PATTERN } from "../../pipeline/token.ts";
 
 const Cidr = Type.String({
   minLength: 1,
   description: 'An IPv4 or IPv6 address or CIDR range: "10.0.0.0/8", "2001:db8::/32", "192.0.2.7".',
 });
 const Cidrs = Type.Array(Cidr, { minItems: 1 });
-const Method = Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
+const Method = Type.String({ pattern: TOKEN_PATTERN });
 const Path = Type.String({ pattern: "^/" });
 
 const Rule = Type.Object(

@@ -1,6 +1,7 @@
 import Type, { type Static } from "typebox";
+import { TOKEN_PATTERN } from "../../pipeline/token.ts";
 
-const HeaderName = Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
+const HeaderName = Type.String({ pattern: TOKEN_PATTERN });
 const ClaimName = Type.String({ minLength: 1, maxLength: 128 });
 const Ms = (what: string, def: number, min = 1) =>
   Type.Integer({ minimum: min, maximum: 86_400_000, description: `${what} (milliseconds, default ${def}).` });

@@ -1,6 +1,7 @@
 import Type, { type Static } from "typebox";
+import { TOKEN_PATTERN } from "../../pipeline/token.ts";
 
-const HeaderName = Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
+const HeaderName = Type.String({ pattern: TOKEN_PATTERN });
 
 export const cacheSchema = Type.Object(
   {

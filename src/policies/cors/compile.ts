@@ -1,4 +1,6 @@
 // CORS options → the lookups and prebuilt header values the hooks use per request.
+
+import { TOKEN } from "../../pipeline/token.ts";
 import { PolicyConfigError } from "../../pipeline/types.ts";
 import { compileOrigins, type OriginMatcher } from "./origins.ts";
 import type { CorsOptions } from "./schema.ts";
@@ -27,7 +29,6 @@ export interface CompiledCors {
   readonly privateNetwork: boolean;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const DEFAULT_METHODS = ["GET", "HEAD", "POST"];
 
 function names(list: readonly string[] | undefined, path: string): string[] {

@@ -1,11 +1,12 @@
 // Answers CORS preflights locally. A refused preflight still gets 204, only without the
 // Access-Control-Allow-* headers: the browser then blocks the request and the reply reveals nothing
 // about what would have been allowed. A preflight is never forwarded upstream.
+
+import { TOKEN } from "../../pipeline/token.ts";
 import type { HeaderBag, HeaderValue, LocalReply, RequestView } from "../../pipeline/types.ts";
 import type { CompiledCors } from "./compile.ts";
 
 const PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** True for OPTIONS with Origin and Access-Control-Request-Method (Fetch's CORS-preflight request). */
 export function isPreflight(req: RequestView): boolean {

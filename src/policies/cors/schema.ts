@@ -1,7 +1,8 @@
 import Type, { type Static } from "typebox";
+import { TOKEN_PATTERN } from "../../pipeline/token.ts";
 
 // A header name (RFC 9110 token); "*" is a token too.
-const Name = Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
+const Name = Type.String({ pattern: TOKEN_PATTERN });
 
 export const corsSchema = Type.Object(
   {

@@ -1,4 +1,6 @@
 // Turns one direction's header ops into flat, lower-cased lists, refusing what the gateway must own.
+
+import { TOKEN } from "../../pipeline/token.ts";
 import { PolicyConfigError } from "../../pipeline/types.ts";
 import type { HeaderOps } from "./schema.ts";
 
@@ -12,7 +14,6 @@ export interface CompiledOps {
   readonly add: readonly (readonly [name: string, value: string])[];
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // What node:http refuses in a field value: CR, LF and NUL would split or cut the header block.
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 

@@ -1,7 +1,7 @@
 import Type, { type Static } from "typebox";
+import { TOKEN_PATTERN } from "../../pipeline/token.ts";
 
-const TOKEN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
-const Name = Type.String({ pattern: TOKEN });
+const Name = Type.String({ pattern: TOKEN_PATTERN });
 
 const HeaderMap = Type.Record(Name, Type.String(), {
   additionalProperties: false,

@@ -1,6 +1,7 @@
 import Type, { type Static } from "typebox";
+import { TOKEN_PATTERN } from "../../pipeline/token.ts";
 
-const HeaderName = Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
+const HeaderName = Type.String({ pattern: TOKEN_PATTERN });
 const ItemName = Type.String({
   pattern: "^[a-z][a-z0-9_.*-]{0,31}$",
   description: "Names the limit in RateLimit-Policy / RateLimit headers and in consumer overrides.",
