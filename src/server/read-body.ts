@@ -6,7 +6,7 @@ import type { Http2ServerRequest } from "node:http2";
 import type { RequestContext } from "../pipeline/context.ts";
 import { problemReply } from "../pipeline/problem-reply.ts";
 import { LocalReplyError } from "../pipeline/types.ts";
-import { BodyGuard, BodyIdleError, BodyLimitError } from "./body-guard.ts";
+import { BodyGuard, bodyErrorReply } from "./body-guard.ts";
 
 /** Whether the request has a body to read (h2: the stream did not end with the headers). */
 export function hasBody(ctx: RequestContext): boolean {
@@ -48,11 +48,11 @@ export function readWholeBody(ctx: RequestContext, limit: number | undefined): P
     const fail = (err: Error) => {
       guard.destroy();
       req.unpipe(guard);
-      if (err instanceof BodyLimitError)
-        reject(new LocalReplyError(problemReply("BODY_TOO_LARGE", err.message)));
-      else if (err instanceof BodyIdleError)
-        reject(new LocalReplyError(problemReply("REQUEST_TIMEOUT", err.message)));
-      else reject(new LocalReplyError(problemReply("BAD_REQUEST", "the request body could not be read")));
+      reject(
+        new LocalReplyError(
+          bodyErrorReply(err) ?? problemReply("BAD_REQUEST", "the request body could not be read"),
+        ),
+      );
     };
     guard.on("data", (c: Buffer) => chunks.push(c));
     guard.on("end", () => {

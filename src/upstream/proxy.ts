@@ -9,7 +9,7 @@ import { ERROR_CODES, type ErrorCode } from "../errors/codes.ts";
 import { type Chain, runResponseHooks } from "../pipeline/chain.ts";
 import type { RequestContext } from "../pipeline/context.ts";
 import type { HeaderBag, ResponseView } from "../pipeline/types.ts";
-import { BodyIdleError, BodyLimitError } from "../server/body-guard.ts";
+import { bodyErrorReply } from "../server/body-guard.ts";
 import { type AnyResponse, isHttp1, out, problemReply, sendLocal } from "../server/reply.ts";
 import type { Target, UpstreamCluster, UpstreamTimeouts } from "./cluster.ts";
 import { connectionTokens, HOP_BY_HOP } from "./hop-by-hop.ts";
@@ -222,12 +222,10 @@ export class ProxyCall implements Dispatcher.DispatchHandler {
       return;
     }
     const res = this.#res;
-    if (err instanceof BodyLimitError || err instanceof BodyIdleError || res.destroyed || ctx.flag === "DC") {
+    const bodyReply = bodyErrorReply(err);
+    if (bodyReply !== undefined || res.destroyed || ctx.flag === "DC") {
       this.#release();
-      if (err instanceof BodyLimitError)
-        sendLocal(ctx, res, problemReply("BODY_TOO_LARGE", err.message), this.#chain);
-      else if (err instanceof BodyIdleError)
-        sendLocal(ctx, res, problemReply("REQUEST_TIMEOUT", err.message), this.#chain);
+      if (bodyReply !== undefined) sendLocal(ctx, res, bodyReply, this.#chain);
       return;
     }
     const code = classifyUpstreamError(err);
