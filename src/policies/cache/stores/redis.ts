@@ -59,7 +59,8 @@ export class RedisCacheStore implements CacheStore {
   private readonly prefix: string;
   private readonly unlinkIfTagged: UnlinkIfTagged;
   private closed = false;
-  private everReady = false;
+  /** Until the first connection is made, calls wait on this one promise (not one listener each). */
+  private firstReady: Promise<void> | undefined;
 
   constructor(options: RedisCacheStoreOptions) {
     this.timeoutMs = options.timeoutMs ?? 50;
@@ -79,8 +80,8 @@ export class RedisCacheStore implements CacheStore {
     this.unlinkIfTagged = commands.cacheUnlinkIfTagged.bind(this.client);
     // Without an "error" listener ioredis logs every failed reconnection attempt itself.
     this.client.on("error", () => {});
-    this.client.on("ready", () => {
-      this.everReady = true;
+    this.firstReady = new Promise<void>((resolve) => this.client.once("ready", resolve)).then(() => {
+      this.firstReady = undefined;
     });
   }
 
@@ -225,7 +226,6 @@ export class RedisCacheStore implements CacheStore {
         if (settled) return false;
         settled = true;
         clearTimeout(timer);
-        this.client.off("ready", start);
         return true;
       };
       const fail = (err: unknown): void => {
@@ -241,7 +241,8 @@ export class RedisCacheStore implements CacheStore {
           if (finish()) resolve(value);
         }, fail);
       };
-      if (!this.everReady && this.client.status !== "ready") this.client.once("ready", start);
+      const first = this.firstReady;
+      if (first !== undefined && this.client.status !== "ready") void first.then(start);
       else start();
     });
   }
