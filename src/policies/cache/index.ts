@@ -20,14 +20,17 @@ import { compileCacheKey, urlTag, variantKey } from "./key.ts";
 import { LazyRedisCacheStore } from "./lazy-redis.ts";
 import { type CacheOptions, cacheSchema } from "./schema.ts";
 import {
+  bagOf,
   clientHasCurrent,
   type Directives,
   flatHeaders,
+  flatOf,
   isUnsafe,
   mayStoreForOthers,
   mergeNotModified,
   NOT_MODIFIED_FIELDS,
   normalizeResponse,
+  pairsOf,
   policyRequest,
   requestDirectives,
   seconds,
@@ -121,15 +124,10 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       const meta = entry.meta;
       let r = readings.get(meta);
       if (r !== undefined) return r;
-      const flat: Record<string, string> = {};
-      const bag: HeaderBag = {};
-      for (const [name, value] of meta.headers) {
-        flat[name] = flat[name] === undefined ? value : `${flat[name]}, ${value}`;
-        const had = bag[name];
-        bag[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
-      }
+      const flat = flatOf(meta.headers);
       const norm = normalizeResponse(meta.status, flat, surrogateControl);
       if (norm === undefined || meta.policy === null) return undefined;
+      const bag = bagOf(meta.headers);
       if (surrogateControl) delete bag["surrogate-control"];
       delete bag[tagHeader];
       r = {
@@ -201,9 +199,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       pairs: [string, string][],
       body: Buffer,
     ): Promise<void> => {
-      const flat: Record<string, string> = {};
-      for (const [name, value] of pairs)
-        flat[name] = flat[name] === undefined ? value : `${flat[name]}, ${value}`;
+      const flat = flatOf(pairs);
       const norm = normalizeResponse(status, flat, surrogateControl);
       if (norm === undefined || !mayStoreForOthers(req, norm.directives, keyHasConsumer))
         return Promise.resolve();
@@ -239,16 +235,6 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
         save(p.key, marker, Math.max(ttl, keepStaleMs, 3_600_000)),
         save(slot, entry, ttl),
       ]).then(() => undefined);
-    };
-
-    const pairsOf = (headers: Readonly<HeaderBag>): [string, string][] => {
-      const out: [string, string][] = [];
-      for (const name in headers) {
-        const v = headers[name];
-        if (v === undefined || name.charCodeAt(0) === 58) continue;
-        for (const one of Array.isArray(v) ? v : [v]) out.push([name, one]);
-      }
-      return out;
     };
 
     /** The capture of a forwarded GET: a new response is stored; a 304 updates the entry revalidated. */
@@ -414,13 +400,13 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
       if (!res.local && res.status === 304) {
         // RFC 9111 §4.3.4: the stored response, with the 304's fields replacing the stored ones.
         const merged = mergeNotModified(entry.meta.headers, res.headers);
-        replaceHeaders(res, merged);
+        replaceHeaders(res, bagOf(merged));
         res.headers.age = "0";
         res.headers["cache-status"] = `${p.status}; fwd-status=304`;
         count("revalidated");
         if (req.method === "GET" && hasConditional(req) && clientHasCurrent(req, flatHeaders(res.headers))) {
           const keep = notModifiedHeaders(res.headers);
-          replaceHeaders(res, pairsOf(keep));
+          replaceHeaders(res, keep);
           return;
         }
         res.status = entry.meta.status;
@@ -442,7 +428,7 @@ export const cachePolicy: PolicyDefinition<CacheOptions> = {
           r,
           `${NAME}; fwd=stale; fwd-status=${upstreamStatus}; detail=stale-if-error`,
         );
-        replaceHeaders(res, pairsOf(hit.headers ?? {}));
+        replaceHeaders(res, hit.headers ?? {});
         res.status = hit.status;
         res.body = (hit.body as Buffer | undefined) ?? Buffer.alloc(0);
         return;
@@ -532,13 +518,11 @@ function notModifiedHeaders(headers: HeaderBag): HeaderBag {
   return out;
 }
 
-function replaceHeaders(res: ResponseView, pairs: readonly (readonly [string, string])[]): void {
+/** The response's fields become `bag`'s (a separate object), the gateway's request id kept. */
+function replaceHeaders(res: ResponseView, bag: Readonly<HeaderBag>): void {
   const id = res.headers["x-request-id"];
   for (const name in res.headers) delete res.headers[name];
-  for (const [name, value] of pairs) {
-    const had = res.headers[name];
-    res.headers[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
-  }
+  Object.assign(res.headers, bag);
   if (id !== undefined) res.headers["x-request-id"] = id;
 }
 

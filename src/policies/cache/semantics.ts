@@ -23,6 +23,37 @@ export function flatHeaders(bag: Readonly<HeaderBag>): Record<string, string> {
   return out;
 }
 
+export type HeaderPairs = readonly (readonly [string, string])[];
+
+/** Fields in received order as one string each (repeats joined with ", "), for reading them. */
+export function flatOf(pairs: HeaderPairs): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of pairs)
+    flat[name] = flat[name] === undefined ? value : `${flat[name]}, ${value}`;
+  return flat;
+}
+
+/** Fields in received order as a header bag (repeats as arrays, e.g. Set-Cookie), for sending them. */
+export function bagOf(pairs: HeaderPairs): HeaderBag {
+  const bag: HeaderBag = {};
+  for (const [name, value] of pairs) {
+    const had = bag[name];
+    bag[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+  }
+  return bag;
+}
+
+/** A header bag as pairs (arrays spread, HTTP/2 pseudo-headers left out), as the store keeps them. */
+export function pairsOf(headers: Readonly<HeaderBag>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || name.charCodeAt(0) === 58) continue;
+    for (const one of Array.isArray(v) ? v : [v]) out.push([name, one]);
+  }
+  return out;
+}
+
 /** Cache-Control-style directives: names lower-cased, quoted values unquoted; the first of a repeat wins. */
 export function parseDirectives(value: string | readonly string[] | undefined): Directives {
   const out: Directives = new Map();
@@ -247,10 +278,7 @@ export const NOT_UPDATED_BY_304 = new Set([
  * stored Age goes: it described the message first received, and the entry's age now starts from the 304
  * (its own Age, if it has one, and its Date).
  */
-export function mergeNotModified(
-  stored: readonly (readonly [string, string])[],
-  fresh: Readonly<HeaderBag>,
-): [string, string][] {
+export function mergeNotModified(stored: HeaderPairs, fresh: Readonly<HeaderBag>): [string, string][] {
   const out: [string, string][] = [];
   for (const [name, value] of stored)
     if (name !== "age" && (fresh[name] === undefined || NOT_UPDATED_BY_304.has(name)))
