@@ -1,13 +1,15 @@
 // Plain-object stand-ins for RequestView/ResponseView, so policy tests drive hooks without a server.
 // Header names are lower-cased here because the server hands policies lower-case bags.
-import type {
-  Closable,
-  ConsumerDirectory,
-  HeaderBag,
-  PolicyContext,
-  PolicyServices,
-  RequestView,
-  ResponseView,
+import assert from "node:assert/strict";
+import {
+  type Closable,
+  type ConsumerDirectory,
+  type HeaderBag,
+  PolicyConfigError,
+  type PolicyContext,
+  type PolicyServices,
+  type RequestView,
+  type ResponseView,
 } from "../pipeline/types.ts";
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -91,4 +93,14 @@ export function fakeServices(partial: Partial<PolicyServices> = {}): PolicyServi
 /** A PolicyContext for calling a policy's `create` directly in tests. */
 export function policyContext(path = "/policies/test", services = fakeServices()): PolicyContext {
   return { path, services };
+}
+
+/** Asserts that `create` refuses its options with a PolicyConfigError at `path` whose message matches. */
+export function assertRefused(create: () => unknown, path: string, message: RegExp): void {
+  assert.throws(create, (err: unknown) => {
+    assert.ok(err instanceof PolicyConfigError, `expected PolicyConfigError, got ${err}`);
+    assert.equal(err.path, path);
+    assert.match(err.message, message);
+    return true;
+  });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type LocalReply, PolicyConfigError, type PolicyHooks } from "../../pipeline/types.ts";
-import { fakeRequest, policyContext } from "../testing.ts";
+import type { LocalReply, PolicyHooks } from "../../pipeline/types.ts";
+import { assertRefused, fakeRequest, policyContext } from "../testing.ts";
 import { accessPolicy } from "./index.ts";
 import type { AccessOptions } from "./schema.ts";
 
@@ -27,15 +27,7 @@ function allowed(hooks: PolicyHooks, req: { clientIp?: string; path?: string; me
 }
 
 function refused(options: unknown, path: string, message: RegExp): void {
-  assert.throws(
-    () => accessPolicy.create(options as AccessOptions, policyContext(PATH)),
-    (err: unknown) => {
-      assert.ok(err instanceof PolicyConfigError, `expected PolicyConfigError, got ${err}`);
-      assert.equal(err.path, path);
-      assert.match(err.message, message);
-      return true;
-    },
-  );
+  assertRefused(() => accessPolicy.create(options as AccessOptions, policyContext(PATH)), path, message);
 }
 
 describe("access policy: definition", () => {

@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { PolicyConfigError } from "../../pipeline/types.ts";
-import { policyContext } from "../testing.ts";
+import { assertRefused, policyContext } from "../testing.ts";
 import { corsPolicy } from "./index.ts";
 import type { CorsOptions } from "./schema.ts";
 
 const PATH = "/policies/cors";
 
 function refused(options: unknown, path: string, message: RegExp): void {
-  assert.throws(
-    () => corsPolicy.create(options as CorsOptions, policyContext(PATH)),
-    (err: unknown) => {
-      assert.ok(err instanceof PolicyConfigError, `expected PolicyConfigError, got ${err}`);
-      assert.equal(err.path, path);
-      assert.match(err.message, message);
-      return true;
-    },
-  );
+  assertRefused(() => corsPolicy.create(options as CorsOptions, policyContext(PATH)), path, message);
 }
 
 describe("cors policy: definition", () => {

@@ -1,21 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type LocalReply, PolicyConfigError } from "../../pipeline/types.ts";
+import type { LocalReply } from "../../pipeline/types.ts";
+import { assertRefused } from "../testing.ts";
 import { validatePolicy } from "./index.ts";
 import type { ValidateOptions } from "./schema.ts";
 import { create, PATH, request } from "./testing.ts";
 import type { Violation } from "./violations.ts";
 
 function refused(options: unknown, path: string, message: RegExp): void {
-  assert.throws(
-    () => create(options as ValidateOptions),
-    (err: unknown) => {
-      assert.ok(err instanceof PolicyConfigError, `expected PolicyConfigError, got ${err}`);
-      assert.equal(err.path, path);
-      assert.match(err.message, message);
-      return true;
-    },
-  );
+  assertRefused(() => create(options as ValidateOptions), path, message);
 }
 
 function errorsOf(reply: LocalReply | undefined): Violation[] {
